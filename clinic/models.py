@@ -1,0 +1,89 @@
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+
+PROFILE_CACHE_KEY = "clinic:profile"
+
+
+class ClinicProfile(models.Model):
+    """The clinic's contact details: one row, edited by staff, shown across the site."""
+
+    name = models.CharField(max_length=120, default="Khan Aesthetic & Laser Clinic")
+    tagline = models.CharField(
+        max_length=200, blank=True, help_text="A short line under the clinic name on the home page."
+    )
+    street_address = models.CharField(max_length=200)
+    locality = models.CharField(max_length=100, default="Islamabad")
+    region = models.CharField(max_length=100, default="Islamabad Capital Territory")
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="PK", help_text="Two-letter country code.")
+    phone = models.CharField(
+        max_length=30, help_text="In international form, e.g. +92 51 1234567; used for tap-to-call."
+    )
+    whatsapp = models.CharField(max_length=30, blank=True, help_text="Optional WhatsApp number.")
+    email = models.EmailField()
+    hours_text = models.TextField(
+        help_text="Opening hours as patients should read them, one line per day or range."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "clinic profile"
+        verbose_name_plural = "clinic profile"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_href(self) -> str:
+        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+
+    @property
+    def hours_lines(self) -> list[str]:
+        return [line.strip() for line in self.hours_text.splitlines() if line.strip()]
+
+    @property
+    def address_lines(self) -> list[str]:
+        tail = " ".join(part for part in (self.locality, self.postal_code) if part)
+        return [line for line in (self.street_address, tail) if line]
+
+    @classmethod
+    def current(cls) -> "ClinicProfile":
+        """The profile, cached; a default one when staff have not saved any."""
+        profile = cache.get(PROFILE_CACHE_KEY)
+        if profile is None:
+            profile = cls.objects.order_by("pk").first() or cls(
+                street_address="Islamabad",
+                phone="+92 51 0000000",
+                email="info@example.com",
+                hours_text="",
+            )
+            cache.set(PROFILE_CACHE_KEY, profile, 60 * 60)
+        return profile
+
+
+class PrivacyNoticeQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(effective_from__lte=timezone.now()).order_by("-effective_from", "-pk")
+
+
+class PrivacyNotice(models.Model):
+    """A version of the privacy notice. Versions are never edited once patients agreed."""
+
+    version = models.CharField(max_length=20, unique=True, help_text="For example 2026-11.")
+    effective_from = models.DateTimeField(default=timezone.now)
+    summary = models.TextField(help_text="Two or three sentences shown above the notice.")
+    body = models.TextField(help_text="The full notice in Markdown (headings, lists, links).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PrivacyNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"Privacy notice {self.version}"
+
+    @classmethod
+    def current(cls) -> "PrivacyNotice | None":
+        return cls.objects.in_force().first()

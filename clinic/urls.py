@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.static import serve
+
+from clinic import views
+from clinic.sitemaps import SITEMAPS
+
+admin.site.site_header = "Khan Aesthetic & Laser Clinic"
+admin.site.site_title = "Clinic admin"
+admin.site.index_title = "Today at the clinic"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("contact/", views.contact, name="contact"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        cache_page(60 * 60)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
+    path("treatments/", include("treatments.urls")),
+    path("", include("bookings.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    # Uploaded images; in production nginx serves /media/ directly.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler404 = "clinic.views.page_not_found"

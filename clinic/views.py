@@ -1,0 +1,68 @@
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from clinic.models import ClinicProfile, PrivacyNotice
+from clinic.structured_data import medical_clinic
+from treatments.models import Treatment
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    treatments = Treatment.objects.published().only("name", "slug", "summary")
+    return render(
+        request,
+        "clinic/home.html",
+        {"treatments": treatments, "clinic_jsonld": medical_clinic(ClinicProfile.current())},
+    )
+
+
+@require_GET
+def contact(request):
+    return render(
+        request, "clinic/contact.html", {"clinic_jsonld": medical_clinic(ClinicProfile.current())}
+    )
+
+
+@require_GET
+def privacy(request):
+    return render(request, "clinic/privacy.html", {"notice": PrivacyNotice.current()})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("Health check: the database did not answer")
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_URL}",
+        "Disallow: /book/done/",
+        "Disallow: /manage/",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
