@@ -2,13 +2,15 @@
 
 One module for every environment: `make run` turns debug on, production sets the
 secret key and allowed hosts, tests set what they need through pytest-env.
+
+A production process missing its secret key or allowed hosts stops at once with one line
+saying which.
 """
 
 import sys
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,18 +21,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set: production refuses to start without a secret key."
-        )
+        sys.exit("DJANGO_SECRET_KEY is not set: production refuses to start without a secret key.")
     SECRET_KEY = "insecure-local-development-key-only-for-debug-mode"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if DEBUG:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 elif not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
-        "DJANGO_ALLOWED_HOSTS is not set: production refuses to start without allowed hosts."
-    )
+    sys.exit("DJANGO_ALLOWED_HOSTS is not set: production refuses to start without allowed hosts.")
 
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -50,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_ratelimit",
     "clinic",
     "treatments",
     "bookings",
@@ -111,12 +110,17 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="clinic"),
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }
+    SILENCED_SYSTEM_CHECKS = []
 else:
+    # One process (make run, tests) needs no shared cache; with several app servers set
+    # REDIS_URL so rate limits and cached pages are shared.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -227,6 +231,12 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+
+# --- Abuse limits ---------------------------------------------------------------------
+RATELIMIT_IP_META_KEY = "clinic.ratelimit.client_ip"
+RATELIMIT_VIEW = "clinic.views.too_many_requests"
+# Only addresses of our own reverse proxy may tell us the client's address.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

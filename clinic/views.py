@@ -66,3 +66,10 @@ def robots_txt(request):
 
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
+
+
+def too_many_requests(request, exception):
+    """Shown when a visitor sends too many forms in a short time (django-ratelimit)."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "600"
+    return response

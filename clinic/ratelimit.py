@@ -1,0 +1,18 @@
+"""The client's address for per-IP limits, behind nginx or not."""
+
+from django.conf import settings
+
+
+def client_ip(request) -> str:
+    """REMOTE_ADDR, or the address nginx passes on when the request came through it.
+
+    X-Forwarded-For is trusted only from our own proxy; anyone else could forge it to
+    dodge the limit.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        candidates = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if candidates:
+            return candidates[-1]
+    return remote
