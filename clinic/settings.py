@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "django_ratelimit",
+    "phonenumber_field",
     "clinic",
     "treatments",
     "bookings",
@@ -237,6 +238,11 @@ RATELIMIT_IP_META_KEY = "clinic.ratelimit.client_ip"
 RATELIMIT_VIEW = "clinic.views.too_many_requests"
 # Only addresses of our own reverse proxy may tell us the client's address.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+
+# --- Phone numbers --------------------------------------------------------------------
+# Patients may type 0300 1234567; it is read as Pakistani and stored as +923001234567.
+PHONENUMBER_DEFAULT_REGION = "PK"
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
