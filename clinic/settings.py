@@ -236,8 +236,15 @@ CONTENT_SECURITY_POLICY = {
 # --- Abuse limits ---------------------------------------------------------------------
 RATELIMIT_IP_META_KEY = "clinic.ratelimit.client_ip"
 RATELIMIT_VIEW = "clinic.views.too_many_requests"
+# Off only for load benchmarks from one address (bench/run.py sets it); never in production.
+RATELIMIT_ENABLE = env.bool("DJANGO_RATELIMIT_ENABLE", default=True)
 # Only addresses of our own reverse proxy may tell us the client's address.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+
+# --- Benchmarks -----------------------------------------------------------------------
+# The floor page (/bench/floor/): a tiny template behind the same middleware, the yardstick
+# bench/run.py measures every page against. Only routed when this is on.
+BENCH_FLOOR = env.bool("DJANGO_BENCH_FLOOR", default=False)
 
 # --- Phone numbers --------------------------------------------------------------------
 # Patients may type 0300 1234567; it is read as Pakistani and stored as +923001234567.

@@ -31,4 +31,9 @@ urlpatterns = [
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
+if settings.BENCH_FLOOR:
+    from clinic.bench import floor
+
+    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
+
 handler404 = "clinic.views.page_not_found"
