@@ -33,6 +33,12 @@ class Treatment(models.Model):
         blank=True,
         help_text="What the photo shows, for patients who use a screen reader. Required with a photo.",
     )
+    hero_renditions = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Resized WebP copies of the photo, made once when the photo changes.",
+    )
     session_minutes_min = models.PositiveSmallIntegerField(default=30)
     session_minutes_max = models.PositiveSmallIntegerField(default=60)
     sessions_min = models.PositiveSmallIntegerField(
@@ -117,6 +123,25 @@ class Treatment(models.Model):
     @property
     def has_course(self) -> bool:
         return self.sessions_max > 1
+
+    @property
+    def hero_srcset(self) -> str:
+        """`srcset` for the hero photo's WebP renditions ("" before any were made)."""
+        from django.core.files.storage import default_storage
+
+        items = self.hero_renditions.get("renditions", []) if self.hero_renditions else []
+        return ", ".join(f"{default_storage.url(r['name'])} {r['width']}w" for r in items)
+
+    @property
+    def hero_fallback(self) -> dict | None:
+        """The middle-sized rendition, as `src` for browsers that ignore srcset."""
+        items = self.hero_renditions.get("renditions", []) if self.hero_renditions else []
+        if not items:
+            return None
+        from django.core.files.storage import default_storage
+
+        chosen = next((r for r in items if r["width"] >= 800), items[-1])
+        return {**chosen, "url": default_storage.url(chosen["name"])}
 
 
 class TreatmentPart(models.Model):
