@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from tests.factories import UserFactory
+from treatments.seed import ensure_microneedling
+
+
+@pytest.fixture
+def microneedling(db):
+    """The seeded microneedling treatment (restored if a flushed database lost it)."""
+    return ensure_microneedling()
+
+
+@pytest.fixture
+def staff_user(db):
+    user = UserFactory(username="previewer")
+    user.user_permissions.add(Permission.objects.get(codename="view_treatment"))
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="boss", is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def editor(db):
+    user = UserFactory(username="editor")
+    user.groups.add(Group.objects.get(name="Content editors"))
+    return user
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
