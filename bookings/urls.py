@@ -6,4 +6,5 @@ app_name = "bookings"
 
 urlpatterns = [
     path("book/", views.book, name="book"),
+    path("book/done/<str:token>/", views.done, name="done"),
 ]

@@ -1,5 +1,232 @@
-from django.shortcuts import render
+"""The public booking pages: /book/ (choose, fill in, submit) and /book/done/<token>/."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from bookings import availability
+from bookings.forms import (
+    BookingForm,
+    ScreeningQuestion,
+    TreatmentOption,
+    parse_day,
+    parse_slot,
+    slot_value,
+)
+from bookings.models import Consultation
+from bookings.services import SlotUnavailable, consultation_request
+from clinic.views import too_many_requests
+from treatments.models import Treatment
+
+DONE_SALT = "bookings.done"
+DONE_MAX_AGE = 60 * 60 * 24 * 7
 
 
+def booking_rate(group, request) -> str:
+    """Requests per IP address; the shared cache (Redis in production) counts them."""
+    return getattr(settings, "BOOKINGS_RATE_LIMIT", "10/h")
+
+
+def load_treatments() -> dict[str, TreatmentOption]:
+    """Published treatments with their screening questions, in one query."""
+    rows = (
+        Treatment.objects.published()
+        .order_by("order", "name", "contraindications__order", "contraindications__pk")
+        .values_list(
+            "pk",
+            "slug",
+            "name",
+            "contraindications__pk",
+            "contraindications__name",
+            "contraindications__screening_question",
+            "contraindications__explanation",
+            "contraindications__severity",
+        )
+    )
+    options: dict[str, TreatmentOption] = {}
+    for pk, slug, name, c_pk, c_name, question, explanation, severity in rows:
+        option = options.setdefault(slug, TreatmentOption(pk=pk, slug=slug, name=name))
+        if c_pk is not None:
+            option.questions.append(
+                ScreeningQuestion(c_pk, c_name, question, explanation, severity)
+            )
+    return options
+
+
+def _time_choices(starts: list[dt.datetime], *, with_day: bool = False) -> list[tuple[str, str]]:
+    tz = availability.clinic_tz()
+    choices = []
+    for start in starts:
+        local = timezone.localtime(start, tz)
+        label = f"{local:%H:%M}"
+        if with_day:
+            label = f"{local:%a} {local.day} {local:%b}, {label}"
+        choices.append((slot_value(start), label))
+    return choices
+
+
+def _day_label(day: dt.date, count: int) -> str:
+    times = "1 time" if count == 1 else f"{count} times"
+    return f"{day:%A} {day.day} {day:%B} ({times} free)"
+
+
+def _page(request, *, treatments, treatment, day, slots, form=None, status=200, **extra):
+    days = [(d.isoformat(), _day_label(d, len(times))) for d, times in sorted(slots.items())]
+    groups = []
+    if form is not None and day is not None:
+        for start_value, label in form.fields["slot"].widget.choices:
+            part = "Morning" if int(label[-5:-3]) < 12 else "Afternoon and evening"
+            if not groups or groups[-1][0] != part:
+                groups.append((part, []))
+            groups[-1][1].append((start_value, label))
+    selected_slot = ""
+    if form is not None:
+        selected_slot = form.data.get("slot", "") if form.is_bound else ""
+    context = {
+        "treatments": list(treatments.values()),
+        "treatment": treatment,
+        "day": day,
+        "days": days,
+        "form": form,
+        "slot_groups": groups,
+        "selected_slot": selected_slot,
+        **extra,
+    }
+    return render(request, "bookings/book.html", context, status=status)
+
+
+@never_cache
+@ratelimit(key="ip", rate=booking_rate, method="POST", block=False)
+@require_http_methods(["GET", "POST"])
 def book(request):
-    return render(request, "bookings/book.html")
+    if getattr(request, "limited", False):
+        return too_many_requests(request, None)
+    now = timezone.now()
+    rules = availability.load_rules()
+    treatments = load_treatments()
+    source = request.POST if request.method == "POST" else request.GET
+    slug = source.get("treatment", "")
+    treatment = treatments.get(slug) if isinstance(slug, str) else None
+    if treatment is None and request.method == "GET" and len(treatments) == 1:
+        treatment = next(iter(treatments.values()))
+
+    if request.method == "POST":
+        return _submit(request, rules=rules, treatments=treatments, treatment=treatment, now=now)
+
+    slots = availability.upcoming_free_slots(rules, now=now)
+    day = parse_day(request.GET.get("date"))
+    day_unavailable = day is not None and day not in slots
+    if day_unavailable:
+        day = None
+    form = None
+    if treatment is not None and day is not None:
+        form = BookingForm(
+            treatment=treatment,
+            rules=rules,
+            now=now,
+            slot_choices=_time_choices(slots[day]),
+        )
+    return _page(
+        request,
+        treatments=treatments,
+        treatment=treatment,
+        day=day,
+        slots=slots,
+        form=form,
+        day_unavailable=day_unavailable,
+        needs_treatment=bool(request.GET.get("date")) and treatment is None,
+    )
+
+
+def _submit(request, *, rules, treatments, treatment, now):
+    if treatment is None:
+        slots = availability.upcoming_free_slots(rules, now=now)
+        return _page(
+            request,
+            treatments=treatments,
+            treatment=None,
+            day=None,
+            slots=slots,
+            needs_treatment=True,
+            status=400,
+        )
+    form = BookingForm(request.POST, treatment=treatment, rules=rules, now=now)
+    if form.is_spam:
+        return render(request, "bookings/done.html", {"consultation": None})
+    if form.says_under_18:
+        return render(request, "bookings/not_eligible.html", {"treatment": treatment})
+    if form.is_valid():
+        try:
+            result = consultation_request(
+                treatment=Treatment(pk=treatment.pk, slug=treatment.slug, name=treatment.name),
+                starts_at=form.cleaned_data["slot"],
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                contact_preference=form.cleaned_data["contact_preference"],
+                screening_answers=form.screening_answers(),
+                message=form.cleaned_data["message"],
+                idempotency_key=form.cleaned_data["token"],
+                rules=rules,
+                now=now,
+            )
+        except SlotUnavailable:
+            form.add_error(
+                "slot",
+                "Sorry, someone booked that time a moment ago. Please choose another time: "
+                "everything else you typed is still here.",
+            )
+        else:
+            token = signing.dumps(result.consultation.reference, salt=DONE_SALT)
+            return redirect("bookings:done", token=token)
+
+    # Show the form again with the times free now: that day's, or the next ones.
+    slots = availability.upcoming_free_slots(rules, now=now)
+    chosen = parse_slot(request.POST.get("slot", ""))
+    day = timezone.localdate(chosen, availability.clinic_tz()) if chosen else None
+    if day in slots:
+        choices = _time_choices(slots[day])
+    else:
+        day = min(slots) if slots else None
+        choices = _time_choices(availability.next_free(slots, limit=8), with_day=True)
+    form.fields["slot"].widget.choices = choices
+    form.link_errors()
+    return _page(
+        request,
+        treatments=treatments,
+        treatment=treatment,
+        day=day,
+        slots=slots,
+        form=form,
+        taken="slot" in form.errors,
+    )
+
+
+@never_cache
+@require_GET
+def done(request, token: str):
+    try:
+        reference = signing.loads(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise Http404("Unknown request") from exc
+    consultation = (
+        Consultation.objects.select_related("treatment")
+        .only("reference", "starts_at", "status", "contact_preference", "treatment__name")
+        .filter(reference=reference)
+        .first()
+    )
+    if consultation is None:
+        raise Http404("Unknown request")
+    return render(request, "bookings/done.html", {"consultation": consultation})
+
+
+def csrf_failure(request, reason=""):
+    """A friendly page when a form's security token is missing or old (403)."""
+    return render(request, "403_csrf.html", status=403)

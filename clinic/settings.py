@@ -209,6 +209,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A friendly page (templates/403_csrf.html, with the site around it) when a form's token
+# is missing or stale.
+CSRF_FAILURE_VIEW = "bookings.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 # Staff sessions end after an hour without activity.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_SECONDS", default=60 * 60)

@@ -91,3 +91,27 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     question = factory.Sequence(lambda n: f"Question {n}?")
     answer = "An honest answer."
     is_published = True
+
+
+# --- bookings -------------------------------------------------------------------------
+import datetime as _dt  # noqa: E402
+
+from django.utils import timezone as _timezone  # noqa: E402
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    """A pending consultation three days ahead; pass starts_at (aware) for a set time."""
+
+    class Meta:
+        model = "bookings.Consultation"
+
+    treatment = factory.SubFactory(TreatmentFactory)
+    starts_at = factory.LazyFunction(lambda: _timezone.now() + _dt.timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda c: c.starts_at + _dt.timedelta(minutes=30))
+    status = "pending"
+    full_name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"patient{n}@example.com")
+    phone = "+923001234567"
+    contact_preference = "phone"
+    consent_version = "2026-11"
+    consented_at = factory.LazyFunction(_timezone.now)

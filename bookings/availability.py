@@ -1,0 +1,188 @@
+"""Which consultation times are free: pure functions over the clinic's rules.
+
+Loading the rules costs two queries (settings with opening hours, closures) and the
+bookings already made one more; everything else is arithmetic in clinic time.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+
+from bookings.models import BookingSettings, Closure, Consultation, OpeningHours
+
+
+def clinic_tz() -> dt.tzinfo:
+    return timezone.get_default_timezone()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The booking rules as plain values."""
+
+    length: dt.timedelta = dt.timedelta(minutes=30)
+    buffer: dt.timedelta = dt.timedelta(minutes=15)
+    capacity: int = 1
+    min_notice: dt.timedelta = dt.timedelta(hours=12)
+    days_ahead: int = 60
+    # weekday (0 = Monday) -> [(opens, closes), ...]
+    hours: dict[int, tuple[tuple[dt.time, dt.time], ...]] = field(default_factory=dict)
+    closures: tuple[tuple[dt.date, dt.date], ...] = ()
+
+    @property
+    def length_minutes(self) -> int:
+        return int(self.length.total_seconds() // 60)
+
+    @property
+    def step(self) -> dt.timedelta:
+        return self.length + self.buffer
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Active consultations sharing a start and end time."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    count: int
+
+
+def load_rules(*, today: dt.date | None = None) -> Rules:
+    """The rules from the database: settings with opening hours (one query) and the
+    closures that have not ended yet (one query)."""
+    today = today or timezone.localdate(timezone.now(), clinic_tz())
+    periods = list(OpeningHours.objects.select_related("settings").order_by("weekday", "opens"))
+    settings_row = periods[0].settings if periods else BookingSettings.load()
+    hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for period in periods:
+        hours.setdefault(period.weekday, []).append((period.opens, period.closes))
+    closures = tuple(Closure.objects.filter(ends_on__gte=today).values_list("starts_on", "ends_on"))
+    return Rules(
+        length=dt.timedelta(minutes=settings_row.consultation_minutes),
+        buffer=dt.timedelta(minutes=settings_row.buffer_minutes),
+        capacity=settings_row.capacity,
+        min_notice=dt.timedelta(hours=settings_row.min_notice_hours),
+        days_ahead=settings_row.max_days_ahead,
+        hours={day: tuple(spans) for day, spans in hours.items()},
+        closures=closures,
+    )
+
+
+def is_closed(rules: Rules, day: dt.date) -> bool:
+    return any(start <= day <= end for start, end in rules.closures)
+
+
+def first_and_last_day(rules: Rules, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The clinic-local dates patients may book, from today to the last day ahead."""
+    today = timezone.localdate(now, clinic_tz())
+    return today, today + dt.timedelta(days=rules.days_ahead)
+
+
+def day_starts(rules: Rules, day: dt.date) -> list[dt.datetime]:
+    """Every start time on a clinic day by the opening hours (aware, clinic time),
+    ignoring closures, notice and bookings."""
+    tz = clinic_tz()
+    starts = []
+    for opens, closes in rules.hours.get(day.weekday(), ()):
+        start = dt.datetime.combine(day, opens, tzinfo=tz)
+        end = dt.datetime.combine(day, closes, tzinfo=tz)
+        while start + rules.length <= end:
+            starts.append(start)
+            start += rules.step
+    return sorted(set(starts))
+
+
+def is_bookable_start(rules: Rules, start: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a start time is one patients may choose, before counting bookings."""
+    if timezone.is_naive(start):
+        return False
+    local = timezone.localtime(start, clinic_tz())
+    first, last = first_and_last_day(rules, now)
+    day = local.date()
+    if not first <= day <= last or is_closed(rules, day):
+        return False
+    if local < now + rules.min_notice:
+        return False
+    return local in day_starts(rules, day)
+
+
+def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
+    """Active consultations that may overlap [start, end), counted by time (one query)."""
+    rows = (
+        Consultation.objects.filter(
+            status__in=Consultation.ACTIVE_STATUSES,
+            starts_at__lt=end,
+            ends_at__gt=start - rules.buffer,
+        )
+        .values("starts_at", "ends_at")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [Busy(r["starts_at"], r["ends_at"], r["n"]) for r in rows]
+
+
+def taken(rules: Rules, start: dt.datetime, busy: Iterable[Busy]) -> int:
+    """How many places are taken at a start: consultations whose time, with the buffer
+    after each, overlaps this one's."""
+    end = start + rules.length + rules.buffer
+    return sum(b.count for b in busy if b.starts_at < end and b.ends_at + rules.buffer > start)
+
+
+def free_slots(
+    rules: Rules,
+    busy: Iterable[Busy],
+    *,
+    now: dt.datetime,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> dict[dt.date, list[dt.datetime]]:
+    """Free start times per clinic day (only days with at least one)."""
+    busy = list(busy)
+    first, last = first_and_last_day(rules, now)
+    first_day = max(first_day or first, first)
+    last_day = min(last_day or last, last)
+    earliest = now + rules.min_notice
+    result: dict[dt.date, list[dt.datetime]] = {}
+    day = first_day
+    while day <= last_day:
+        if not is_closed(rules, day):
+            times = [
+                start
+                for start in day_starts(rules, day)
+                if start >= earliest and taken(rules, start, busy) < rules.capacity
+            ]
+            if times:
+                result[day] = times
+        day += dt.timedelta(days=1)
+    return result
+
+
+def window(rules: Rules, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The span of time in which bookable starts lie, for loading bookings once."""
+    first, last = first_and_last_day(rules, now)
+    tz = clinic_tz()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def upcoming_free_slots(rules: Rules, *, now: dt.datetime) -> dict[dt.date, list[dt.datetime]]:
+    """Free times from now to the last bookable day (one query)."""
+    start, end = window(rules, now)
+    return free_slots(rules, load_busy(rules, start, end), now=now)
+
+
+def next_free(
+    slots: dict[dt.date, list[dt.datetime]], *, limit: int = 6, after: dt.datetime | None = None
+) -> list[dt.datetime]:
+    found = []
+    for day in sorted(slots):
+        for start in slots[day]:
+            if after is None or start > after:
+                found.append(start)
+                if len(found) >= limit:
+                    return found
+    return found

@@ -1,0 +1,478 @@
+"""Every change to a consultation. Nothing else writes a consultation's status.
+
+Each function is keyword-only and runs in one transaction: it locks what it changes,
+guards the allowed previous states (``TransitionNotAllowed``), saves only the fields it
+changed, appends a ``ConsultationEvent`` and queues the patient's email in the outbox.
+The email goes out after the transaction commits (see ``bookings.emails``). Calling a
+function for a state already reached changes nothing and sends nothing.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bookings import availability
+from bookings.emails import consultation_context, queue_email, save_and_send_after_commit
+from bookings.models import (
+    BookingDay,
+    Consultation,
+    ConsultationEvent,
+    ConsultationNote,
+    OutboundEmail,
+)
+from clinic.models import PrivacyNotice
+from treatments.models import Treatment
+
+Status = Consultation.Status
+
+
+class BookingError(Exception):
+    """A booking rule refused the change; the message is safe to show a patient."""
+
+
+class SlotUnavailable(BookingError):
+    """The time is full (someone took the last place) or no longer bookable."""
+
+
+class TransitionNotAllowed(BookingError):
+    """The consultation's current status does not allow this change."""
+
+
+@dataclass(frozen=True)
+class ScreeningAnswer:
+    contraindication_id: int | None
+    name: str
+    question: str
+    severity: str
+    answer: bool
+
+    def as_json(self) -> dict:
+        return {
+            "contraindication_id": self.contraindication_id,
+            "name": self.name,
+            "question": self.question,
+            "severity": self.severity,
+            "answer": "yes" if self.answer else "no",
+        }
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    consultation: Consultation
+    created: bool
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _lock_day(day: dt.date) -> None:
+    """Lock the clinic day's row, creating it first if this is the day's first booking."""
+    BookingDay.objects.bulk_create([BookingDay(date=day)], ignore_conflicts=True)
+    BookingDay.objects.select_for_update().get(date=day)
+
+
+def _claim_seat(
+    *,
+    rules: availability.Rules,
+    starts_at: dt.datetime,
+    idempotency_key: uuid.UUID | None = None,
+    exclude_pk: int | None = None,
+) -> tuple[int | None, Consultation | None]:
+    """Inside the day's lock: a free seat for ``starts_at``, or the consultation already
+    made with this idempotency key. Raises SlotUnavailable when every place is taken."""
+    end = starts_at + rules.length + rules.buffer
+    overlapping = Q(
+        status__in=Consultation.ACTIVE_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=starts_at - rules.buffer,
+    )
+    query = overlapping
+    if idempotency_key is not None:
+        query |= Q(idempotency_key=idempotency_key)
+    rows = Consultation.objects.filter(query)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    seats = set()
+    for pk, key, seat, status, start, stop in rows.values_list(
+        "pk", "idempotency_key", "seat", "status", "starts_at", "ends_at"
+    ):
+        if idempotency_key is not None and key == idempotency_key:
+            return None, Consultation.objects.select_related("treatment").get(pk=pk)
+        if (
+            status in Consultation.ACTIVE_STATUSES
+            and start < end
+            and stop + rules.buffer > starts_at
+        ):
+            seats.add(seat)
+    if len(seats) >= rules.capacity:
+        raise SlotUnavailable("That time was just taken.")
+    seat = next(n for n in range(1, rules.capacity + 1) if n not in seats)
+    return seat, None
+
+
+def _log(
+    consultation: Consultation,
+    *,
+    previous: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+) -> ConsultationEvent:
+    event = ConsultationEvent(
+        consultation=consultation,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        previous_status=previous,
+        new_status=consultation.status,
+        note=note[:500],
+    )
+    event.save()
+    return event
+
+
+def _patient_email(consultation: Consultation, template: str, subject: str) -> OutboundEmail:
+    return queue_email(
+        to=consultation.email,
+        subject=f"{subject} ({consultation.reference})",
+        template=template,
+        context=consultation_context(consultation),
+        consultation=consultation,
+    )
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    return (
+        Consultation.objects.select_for_update().select_related("treatment").get(pk=consultation.pk)
+    )
+
+
+def _refresh(target: Consultation, source: Consultation) -> Consultation:
+    """Copy the saved state back onto the caller's instance."""
+    for field in target._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+# --- creating -------------------------------------------------------------------------
+
+
+def consultation_request(
+    *,
+    treatment: Treatment,
+    starts_at: dt.datetime,
+    full_name: str,
+    email: str,
+    phone: str,
+    contact_preference: str,
+    screening_answers: Sequence[ScreeningAnswer] = (),
+    message: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    rules: availability.Rules | None = None,
+    now: dt.datetime | None = None,
+) -> RequestResult:
+    """A patient asks for a consultation: hold the time (status pending).
+
+    In one transaction: lock the clinic day, return the earlier request if this
+    idempotency key was used already, refuse when the time is full (``SlotUnavailable``),
+    save the request with its screening snapshot and privacy consent, log it, and queue
+    the patient's acknowledgement and the clinic's alert. Both emails are sent after
+    commit; the unique (start, seat) constraint backs up the lock.
+    """
+    now = now or timezone.now()
+    rules = rules or availability.load_rules()
+    if timezone.is_naive(starts_at):
+        raise SlotUnavailable("That time is not one we can offer.")
+    if not availability.is_bookable_start(rules, starts_at, now):
+        raise SlotUnavailable("That time is no longer available.")
+    day = timezone.localdate(starts_at, availability.clinic_tz())
+    answers = [a.as_json() for a in screening_answers]
+    try:
+        with transaction.atomic():
+            _lock_day(day)
+            seat, existing = _claim_seat(
+                rules=rules, starts_at=starts_at, idempotency_key=idempotency_key
+            )
+            if existing is not None:
+                return RequestResult(existing, created=False)
+            notice = PrivacyNotice.current()
+            consultation = Consultation(
+                treatment=treatment,
+                starts_at=starts_at,
+                ends_at=starts_at + rules.length,
+                seat=seat,
+                status=Status.PENDING,
+                full_name=full_name,
+                email=email,
+                phone=phone,
+                contact_preference=contact_preference,
+                message=message,
+                screening_answers=answers,
+                flagged=any(a["answer"] == "yes" for a in answers),
+                consent_version=notice.version if notice else "",
+                consented_at=now,
+                idempotency_key=idempotency_key,
+            )
+            consultation.save(force_insert=True)
+            _log(consultation, previous="", actor=None, note="Requested online.")
+            context = consultation_context(consultation)
+            save_and_send_after_commit(
+                [
+                    queue_email(
+                        to=consultation.email,
+                        subject=f"We have your consultation request ({consultation.reference})",
+                        template="consultation_requested",
+                        context=context,
+                        consultation=consultation,
+                    ),
+                    queue_email(
+                        to=settings.CLINIC_STAFF_EMAIL,
+                        subject=f"New consultation request {consultation.reference}",
+                        template="staff_new_request",
+                        context=context,
+                        consultation=consultation,
+                    ),
+                ]
+            )
+    except IntegrityError as exc:
+        # The constraint caught what the lock should have: a duplicate key or a seat
+        # taken at the same instant (also a reference clash, one in hundreds of millions).
+        if idempotency_key is not None:
+            earlier = (
+                Consultation.objects.filter(idempotency_key=idempotency_key)
+                .select_related("treatment")
+                .first()
+            )
+            if earlier is not None:
+                return RequestResult(earlier, created=False)
+        raise SlotUnavailable("That time was just taken.") from exc
+    return RequestResult(consultation, created=True)
+
+
+# --- transitions ----------------------------------------------------------------------
+
+
+def _transition(
+    *,
+    consultation: Consultation,
+    allowed: Sequence[str],
+    target: str | Callable[[str], str],
+    actor: AbstractBaseUser | None,
+    note: str,
+    email: tuple[str, str] | None | Callable[[str], tuple[str, str] | None],
+    extra_fields: dict | None = None,
+    needs_seat: bool = False,
+    noop: Sequence[str] = (),
+) -> Consultation:
+    with transaction.atomic():
+        if needs_seat:
+            _lock_day(timezone.localdate(consultation.starts_at, availability.clinic_tz()))
+        current = _locked(consultation)
+        if callable(target):
+            target = target(current.status)
+        if current.status == target or current.status in noop:
+            return _refresh(consultation, current)
+        if current.status not in allowed:
+            raise TransitionNotAllowed(
+                f"A consultation that is {current.get_status_display().lower()} "
+                f"cannot become {Status(target).label.lower()}."
+            )
+        previous = current.status
+        fields = ["status", "updated_at"]
+        if needs_seat:
+            rules = availability.load_rules()
+            seat, _ = _claim_seat(rules=rules, starts_at=current.starts_at, exclude_pk=current.pk)
+            current.seat = seat
+            fields.append("seat")
+        for name, value in (extra_fields or {}).items():
+            setattr(current, name, value)
+            fields.append(name)
+        current.status = target
+        current.save(update_fields=fields)
+        _log(current, previous=previous, actor=actor, note=note)
+        if callable(email):
+            email = email(previous)
+        if email is not None:
+            save_and_send_after_commit([_patient_email(current, *email)])
+    return _refresh(consultation, current)
+
+
+def consultation_confirm(
+    *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Consultation:
+    """Pending → confirmed; emails the patient their confirmed time."""
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.PENDING],
+        target=Status.CONFIRMED,
+        actor=actor,
+        note=note,
+        email=("consultation_confirmed", "Your consultation is confirmed"),
+    )
+
+
+def consultation_decline(
+    *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Consultation:
+    """Pending → declined (a clinician judged the treatment unsuitable); frees the time
+    and emails the patient that the clinic will call them."""
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.PENDING],
+        target=Status.DECLINED,
+        actor=actor,
+        note=note,
+        email=("consultation_declined", "About your consultation request"),
+    )
+
+
+def consultation_cancel(
+    *,
+    consultation: Consultation,
+    reason: str,
+    by: str = Consultation.CancelledBy.CLINIC,
+    actor: AbstractBaseUser | None = None,
+) -> Consultation:
+    """Pending or confirmed → cancelled, by the patient or the clinic, with a reason;
+    frees the time and emails the patient."""
+    if by not in Consultation.CancelledBy.values:
+        raise ValueError(f"Unknown canceller: {by!r}")
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.PENDING, Status.CONFIRMED],
+        target=Status.CANCELLED,
+        actor=actor,
+        note=reason,
+        email=("consultation_cancelled", "Your consultation is cancelled"),
+        extra_fields={"cancelled_by": by, "cancellation_reason": reason[:300]},
+    )
+
+
+def consultation_complete(
+    *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Consultation:
+    """Confirmed → completed. No email."""
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.CONFIRMED],
+        target=Status.COMPLETED,
+        actor=actor,
+        note=note,
+        email=None,
+    )
+
+
+def consultation_mark_no_show(
+    *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Consultation:
+    """Confirmed → no show. No email."""
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.CONFIRMED],
+        target=Status.NO_SHOW,
+        actor=actor,
+        note=note,
+        email=None,
+    )
+
+
+def consultation_reinstate(
+    *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Consultation:
+    """Undo a cancellation, decline or no-show. Cancelled or declined → pending (staff
+    confirm it again), no show → confirmed. The time must still have a free place
+    (``SlotUnavailable`` otherwise). A consultation already active is left as it is."""
+
+    def target(status: str) -> str:
+        return Status.CONFIRMED if status == Status.NO_SHOW else Status.PENDING
+
+    return _transition(
+        consultation=consultation,
+        allowed=[Status.CANCELLED, Status.DECLINED, Status.NO_SHOW],
+        target=target,
+        actor=actor,
+        note=note,
+        # Undoing a no-show is a correction of the records: the patient hears nothing.
+        email=lambda previous: (
+            None
+            if previous == Status.NO_SHOW
+            else ("consultation_reinstated", "Your consultation is back in our diary")
+        ),
+        extra_fields={"cancelled_by": "", "cancellation_reason": ""},
+        needs_seat=True,
+        noop=Consultation.ACTIVE_STATUSES,
+    )
+
+
+def consultation_reschedule(
+    *,
+    consultation: Consultation,
+    starts_at: dt.datetime,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    enforce_booking_window: bool = False,
+) -> Consultation:
+    """Move a pending or confirmed consultation to another time, under the same capacity
+    rules as a new request (``SlotUnavailable`` when full). Staff may choose any time in
+    opening hours; with ``enforce_booking_window`` the patient's notice and days-ahead
+    limits apply too. Emails the patient the new time. The same time is a no-op."""
+    now = now or timezone.now()
+    if timezone.is_naive(starts_at):
+        raise SlotUnavailable("Give the new time with its time zone.")
+    rules = availability.load_rules()
+    local = timezone.localtime(starts_at, availability.clinic_tz())
+    if enforce_booking_window:
+        if not availability.is_bookable_start(rules, starts_at, now):
+            raise SlotUnavailable("That time is not available.")
+    elif starts_at <= now or local not in availability.day_starts(rules, local.date()):
+        raise SlotUnavailable("Choose a future time within opening hours.")
+    days = sorted(
+        {
+            timezone.localdate(consultation.starts_at, availability.clinic_tz()),
+            local.date(),
+        }
+    )
+    with transaction.atomic():
+        for day in days:  # always in date order, so two moves cannot deadlock
+            _lock_day(day)
+        current = _locked(consultation)
+        if current.starts_at == starts_at:
+            return _refresh(consultation, current)
+        if current.status not in Consultation.ACTIVE_STATUSES:
+            raise TransitionNotAllowed(
+                f"A consultation that is {current.get_status_display().lower()} cannot be moved."
+            )
+        seat, _ = _claim_seat(rules=rules, starts_at=starts_at, exclude_pk=current.pk)
+        previous_start = current.starts_at
+        current.starts_at = starts_at
+        current.ends_at = starts_at + rules.length
+        current.seat = seat
+        current.save(update_fields=["starts_at", "ends_at", "seat", "updated_at"])
+        tz = availability.clinic_tz()
+        moved = (
+            f"Moved from {timezone.localtime(previous_start, tz):%a %d %b %Y %H:%M} "
+            f"to {local:%a %d %b %Y %H:%M}."
+        )
+        _log(current, previous=current.status, actor=actor, note=f"{moved} {note}".strip())
+        save_and_send_after_commit(
+            [_patient_email(current, "consultation_rescheduled", "Your consultation has moved")]
+        )
+    return _refresh(consultation, current)
+
+
+def consultation_add_note(
+    *, consultation: Consultation, author: AbstractBaseUser | None, text: str
+) -> ConsultationNote:
+    """An internal staff note. No email."""
+    text = text.strip()
+    if not text:
+        raise ValueError("A note needs some text.")
+    note = ConsultationNote(consultation=consultation, author=author, text=text)
+    note.full_clean()
+    note.save()
+    return note

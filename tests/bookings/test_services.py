@@ -1,0 +1,252 @@
+import datetime as dt
+import uuid
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from bookings import services
+from bookings.models import Consultation, ConsultationEvent, OutboundEmail
+from bookings.services import ScreeningAnswer, SlotUnavailable, TransitionNotAllowed
+from tests.factories import UserFactory
+
+Status = Consultation.Status
+
+
+@pytest.fixture
+def request_consultation(treatment, privacy_notice, first_free):
+    def make(index: int = 0, **overrides) -> Consultation:
+        values = {
+            "treatment": treatment,
+            "starts_at": first_free(index),
+            "full_name": "Ayesha Khan",
+            "email": "ayesha@example.com",
+            "phone": "+923001234567",
+            "contact_preference": "phone",
+            "screening_answers": [
+                ScreeningAnswer(1, "Pregnancy", "Are you pregnant?", "rules_out", False)
+            ],
+            "message": "Acne scars.",
+        }
+        values.update(overrides)
+        return services.consultation_request(**values).consultation
+
+    return make
+
+
+def test_a_request_holds_the_time_logs_it_and_queues_two_emails(request_consultation):
+    consultation = request_consultation()
+    assert consultation.status == Status.PENDING
+    assert consultation.reference.startswith("KH-") and len(consultation.reference) == 9
+    assert consultation.consent_version == "2026-11"
+    assert consultation.flagged is False
+    assert consultation.screening_answers[0]["answer"] == "no"
+    event = consultation.events.get()
+    assert (event.previous_status, event.new_status) == ("", Status.PENDING)
+    emails = OutboundEmail.objects.order_by("to")
+    assert [e.to for e in emails] == ["ayesha@example.com", "reception@khanclinic.example"]
+    staff = emails[1]
+    assert "https://khanclinic.example/admin/bookings/consultation/" in staff.body_text
+    for email in emails:
+        assert "Pregnan" not in email.body_text + email.body_html + email.subject
+        assert "Acne scars" not in email.body_text + email.body_html
+
+
+def test_a_yes_answer_flags_the_request(request_consultation):
+    consultation = request_consultation(
+        screening_answers=[ScreeningAnswer(1, "Pregnancy", "Are you pregnant?", "rules_out", True)]
+    )
+    assert consultation.flagged is True
+    assert consultation.flagged_answers[0]["name"] == "Pregnancy"
+
+
+def test_a_full_time_is_refused(request_consultation):
+    first = request_consultation()
+    with pytest.raises(SlotUnavailable):
+        request_consultation(starts_at=first.starts_at, email="other@example.com")
+    assert Consultation.objects.filter(starts_at=first.starts_at).count() == 1
+
+
+def test_capacity_two_gives_two_seats_then_refuses(request_consultation):
+    from bookings.models import BookingSettings
+
+    BookingSettings.objects.update(capacity=2)
+    one = request_consultation()
+    two = request_consultation(starts_at=one.starts_at)
+    assert {one.seat, two.seat} == {1, 2}
+    with pytest.raises(SlotUnavailable):
+        request_consultation(starts_at=one.starts_at)
+
+
+def test_the_same_idempotency_key_returns_the_first_request(treatment, privacy_notice, first_free):
+    key = uuid.uuid4()
+    values = {
+        "treatment": treatment,
+        "starts_at": first_free(),
+        "full_name": "Ayesha Khan",
+        "email": "ayesha@example.com",
+        "phone": "+923001234567",
+        "contact_preference": "phone",
+        "idempotency_key": key,
+    }
+    first = services.consultation_request(**values)
+    again = services.consultation_request(**values)
+    assert first.created and not again.created
+    assert again.consultation.pk == first.consultation.pk
+    assert Consultation.objects.count() == 1
+    assert OutboundEmail.objects.count() == 2
+
+
+def test_a_past_or_off_grid_time_is_refused(request_consultation, first_free):
+    with pytest.raises(SlotUnavailable):
+        request_consultation(starts_at=first_free() + dt.timedelta(minutes=7))
+    with pytest.raises(SlotUnavailable):
+        request_consultation(starts_at=first_free() - dt.timedelta(days=30))
+
+
+def test_the_database_refuses_two_active_consultations_in_one_seat(request_consultation):
+    first = request_consultation()
+    clone = Consultation(
+        treatment=first.treatment,
+        starts_at=first.starts_at,
+        ends_at=first.ends_at,
+        seat=first.seat,
+        full_name="Someone",
+        email="x@example.com",
+        phone="+923001234568",
+        consent_version="2026-11",
+        consented_at=first.consented_at,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        clone.save()
+
+
+def test_confirm_then_complete(request_consultation):
+    staff = UserFactory()
+    consultation = request_consultation()
+    services.consultation_confirm(consultation=consultation, actor=staff)
+    assert consultation.status == Status.CONFIRMED
+    services.consultation_complete(consultation=consultation, actor=staff)
+    consultation.refresh_from_db()
+    assert consultation.status == Status.COMPLETED
+    events = list(consultation.events.values_list("previous_status", "new_status", "actor"))
+    assert events == [
+        ("", "pending", None),
+        ("pending", "confirmed", staff.pk),
+        ("confirmed", "completed", staff.pk),
+    ]
+    subjects = list(OutboundEmail.objects.values_list("subject", flat=True))
+    assert any(s.startswith("Your consultation is confirmed") for s in subjects)
+
+
+def test_repeated_calls_change_nothing(request_consultation):
+    consultation = request_consultation()
+    services.consultation_confirm(consultation=consultation)
+    emails = OutboundEmail.objects.count()
+    events = ConsultationEvent.objects.count()
+    services.consultation_confirm(consultation=consultation)
+    services.consultation_cancel(consultation=consultation, reason="Patient called")
+    services.consultation_cancel(consultation=consultation, reason="Again")
+    services.consultation_reinstate(consultation=consultation)
+    services.consultation_reinstate(consultation=consultation)
+    assert ConsultationEvent.objects.count() == events + 2
+    assert OutboundEmail.objects.count() == emails + 2
+
+
+@pytest.mark.parametrize(
+    ("start", "service"),
+    [
+        (Status.PENDING, services.consultation_complete),
+        (Status.PENDING, services.consultation_mark_no_show),
+        (Status.CANCELLED, services.consultation_confirm),
+        (Status.COMPLETED, services.consultation_confirm),
+        (Status.COMPLETED, services.consultation_decline),
+        (Status.NO_SHOW, services.consultation_complete),
+        (Status.DECLINED, services.consultation_confirm),
+    ],
+)
+def test_refused_transitions(request_consultation, start, service):
+    consultation = request_consultation()
+    Consultation.objects.filter(pk=consultation.pk).update(status=start)
+    with pytest.raises(TransitionNotAllowed):
+        service(consultation=consultation)
+    consultation.refresh_from_db()
+    assert consultation.status == start
+
+
+def test_cancel_records_who_and_why_and_frees_the_time(request_consultation):
+    consultation = request_consultation()
+    services.consultation_cancel(
+        consultation=consultation, reason="Travelling", by=Consultation.CancelledBy.PATIENT
+    )
+    consultation.refresh_from_db()
+    assert consultation.status == Status.CANCELLED
+    assert consultation.cancelled_by == "patient"
+    assert consultation.cancellation_reason == "Travelling"
+    again = request_consultation(starts_at=consultation.starts_at, email="next@example.com")
+    assert again.starts_at == consultation.starts_at
+
+
+def test_reinstate_needs_the_time_to_be_free(request_consultation):
+    consultation = request_consultation()
+    services.consultation_cancel(consultation=consultation, reason="Patient called")
+    request_consultation(starts_at=consultation.starts_at, email="someone@example.com")
+    with pytest.raises(SlotUnavailable):
+        services.consultation_reinstate(consultation=consultation)
+    consultation.refresh_from_db()
+    assert consultation.status == Status.CANCELLED
+
+
+def test_no_show_and_decline_can_be_undone(request_consultation):
+    one = request_consultation()
+    services.consultation_confirm(consultation=one)
+    services.consultation_mark_no_show(consultation=one)
+    emails = OutboundEmail.objects.count()
+    services.consultation_reinstate(consultation=one)
+    assert one.status == Status.CONFIRMED
+    assert OutboundEmail.objects.count() == emails  # a correction: no email
+    two = request_consultation(1)
+    services.consultation_decline(consultation=two)
+    services.consultation_reinstate(consultation=two)
+    assert two.status == Status.PENDING
+
+
+def test_reschedule_moves_within_capacity_and_logs_it(request_consultation, first_free):
+    consultation = request_consultation()
+    other = request_consultation(1)
+    with pytest.raises(SlotUnavailable):
+        services.consultation_reschedule(consultation=consultation, starts_at=other.starts_at)
+    target = first_free(0)  # the first free time now (the two taken are skipped)
+    services.consultation_reschedule(consultation=consultation, starts_at=target)
+    consultation.refresh_from_db()
+    assert consultation.starts_at == target
+    assert consultation.ends_at == target + dt.timedelta(minutes=30)
+    assert "Moved from" in consultation.events.last().note
+    count = ConsultationEvent.objects.count()
+    services.consultation_reschedule(consultation=consultation, starts_at=target)
+    assert ConsultationEvent.objects.count() == count
+
+
+def test_reschedule_refuses_ended_consultations(request_consultation, first_free):
+    consultation = request_consultation()
+    services.consultation_cancel(consultation=consultation, reason="x")
+    with pytest.raises(TransitionNotAllowed):
+        services.consultation_reschedule(consultation=consultation, starts_at=first_free(1))
+
+
+def test_events_are_append_only(request_consultation):
+    event = request_consultation().events.get()
+    event.note = "changed"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        event.delete()
+
+
+def test_staff_notes(request_consultation):
+    staff = UserFactory()
+    consultation = request_consultation()
+    note = services.consultation_add_note(consultation=consultation, author=staff, text=" Call ")
+    assert note.text == "Call" and note.author == staff
+    with pytest.raises(ValueError):
+        services.consultation_add_note(consultation=consultation, author=staff, text="  ")
