@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 
 from tests.factories import UserFactory
 from treatments.seed import ensure_microneedling
@@ -24,9 +25,11 @@ def admin_user(db):
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def admin_client(admin_user):
+    """A logged-in superuser's browser, separate from the anonymous `client`."""
+    staff_client = Client()
+    staff_client.force_login(admin_user)
+    return staff_client
 
 
 @pytest.fixture
