@@ -34,7 +34,7 @@ MAX_DELAY = dt.timedelta(hours=2)
 
 def backoff(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8 ... minutes after each failure, at most two hours."""
-    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    return min(BASE_DELAY * (2 ** min(max(attempts - 1, 0), 16)), MAX_DELAY)
 
 
 def queue_email(
