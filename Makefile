@@ -19,7 +19,8 @@ help:
 	@echo "make test       lint, checks and the whole test suite (DATABASE_URL for PostgreSQL)"
 	@echo "make serve      production serving: collectstatic, migrate, gunicorn and the email worker"
 	@echo "make superuser  create a staff login for the admin"
-	@echo "make bench      load benchmark against gunicorn (needs DATABASE_URL)"
+	@echo "make bench      load benchmark: gunicorn as in production, wrk on loopback (TWO_SERVERS=1: two servers)"
+	@echo "make audit      Lighthouse and the Nu HTML checker on every public page (Node, Java, Chromium)"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -70,8 +71,16 @@ serve: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) send_queued_email --loop & trap "kill $$!" EXIT; $(BIN)/gunicorn -c gunicorn.conf.py clinic.wsgi
 
+# PostgreSQL from DATABASE_URL, or a throwaway clinic_bench database; see bench/README.md.
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
+	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
+	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(BENCH_ARGS)
+
+# Lighthouse and vnu (audit/package.json, exact pins) against gunicorn; see bench/README.md.
+audit: $(VENV)/.runtime
+	cd audit && npm ci --no-audit --no-fund --loglevel=error
+	$(PY) audit/run.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -614,6 +614,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="open connections (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--pages", default="", help="comma-separated subset, e.g. floor,home")
+    parser.add_argument(
+        "--no-paired",
+        dest="paired",
+        action="store_false",
+        help="compare every page with the first floor run, not a floor run just before it",
+    )
     parser.add_argument("--redis-url", default="", help="cache for the servers")
     parser.add_argument(
         "--post-bodies", type=int, default=4000, help="distinct booking POST bodies (4000)"
@@ -708,8 +714,6 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
     selected = {p for p in args.pages.split(",") if p}
     results: dict = {}
     floor_rps = None
-    per_server = max(1, args.connections // len(servers))
-    threads = max(1, min(args.threads, per_server))
     for page in pages():
         if selected and page.name not in selected:
             continue
@@ -737,26 +741,20 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
                 }
                 say(f"{page.name:14} skipped: GET {page.path} answered {status}")
                 continue
-        if args.warmup > 0 and page.method == "GET":
-            warm = [
-                run_wrk(wrk, s.url + page.path, args.warmup, per_server, threads, extra)
-                for s in servers
-            ]
-            for process in warm:
-                collect_wrk(process)
-        runs = [
-            run_wrk(
-                wrk, s.url + page.path, args.duration, per_server, threads, extra, i, len(servers)
-            )
-            for i, s in enumerate(servers)
-        ]
-        result = summarise(merge([collect_wrk(p) for p in runs]))
+        floor_extra = {"BENCH_HEADERS": extra["BENCH_HEADERS"].split("\n", 1)[0]}
+        if page.name != "floor" and floor_rps and args.paired:
+            # The floor again, just before this page: other load on the machine drifts,
+            # and a ratio is only fair between neighbouring measurements.
+            paired = measure(args, wrk, servers, "/bench/floor/", floor_extra, warmup=False)
+            floor_rps = paired["rps"]
+        result = measure(args, wrk, servers, page.path, extra, warmup=page.method == "GET")
         result.update(path=page.path, method=page.method)
         if page.note:
             result["note"] = page.note
         if page.name == "floor":
             floor_rps = result["rps"]
         if floor_rps:
+            result["floor_rps"] = floor_rps
             result["ratio_to_floor"] = round(result["rps"] / floor_rps, 3)
         if page.target is not None:
             result["target_ratio"] = page.target
@@ -775,6 +773,26 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
         results[page.name] = result
         say(line_for(page.name, result))
     return results
+
+
+def measure(args, wrk: str, servers: list, path: str, extra: dict, *, warmup: bool) -> dict:
+    """A warm-up (GET only), then the timed run: one wrk per server, at the same time."""
+    per_server = max(1, args.connections // len(servers))
+    threads = max(1, min(args.threads, per_server))
+    if warmup and args.warmup > 0:
+        warm = [
+            run_wrk(wrk, s.url + path, args.warmup, per_server, threads, extra) for s in servers
+        ]
+        for process in warm:
+            collect_wrk(process)
+    load_before = round(os.getloadavg()[0], 2)
+    runs = [
+        run_wrk(wrk, s.url + path, args.duration, per_server, threads, extra, i, len(servers))
+        for i, s in enumerate(servers)
+    ]
+    result = summarise(merge([collect_wrk(p) for p in runs]))
+    result["loadavg_1m_before"] = load_before
+    return result
 
 
 def meets(page: Page, result: dict) -> bool | None:
