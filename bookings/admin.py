@@ -213,13 +213,17 @@ class ConsultationAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ConsultationNote:
+            # Notes are only added (never edited), through the service, with the author.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for note_form in formset.forms:
                 if note_form.has_changed() and note_form.instance.pk is None:
                     text = note_form.cleaned_data.get("text", "")
                     if text.strip():
                         with transaction.atomic():
-                            services.consultation_add_note(
-                                consultation=form.instance, author=request.user, text=text
+                            formset.new_objects.append(
+                                services.consultation_add_note(
+                                    consultation=form.instance, author=request.user, text=text
+                                )
                             )
             return
         super().save_formset(request, form, formset, change)

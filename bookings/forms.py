@@ -283,15 +283,44 @@ class BookingForm(forms.Form):
                 ids.append(f"{bound.auto_id}_helptext")
             self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
 
+    SUMMARY_LABELS = {
+        "slot": "Time",
+        "full_name": "Full name",
+        "email": "Email address",
+        "phone": "Phone number",
+        "contact_preference": "How to contact you",
+        "is_adult": "Age",
+        "message": "Your message",
+        "still_request": "Health questions",
+        "privacy_consent": "Privacy",
+    }
+
     def error_summary(self) -> list[tuple[str, str]]:
-        """(anchor, message) for each field error, in the order the fields appear."""
+        """(anchor, message) for each problem, in the order the fields appear. Unanswered
+        health questions are one line that leads to the first of them."""
         items = []
+        unanswered = [name for name in self.screening_names if name in self.errors]
         for name in self.fields:
+            if name in self.screening_names:
+                if name == (unanswered[0] if unanswered else None):
+                    count = len(unanswered)
+                    items.append(
+                        (
+                            f"{self[name].auto_id}_0",
+                            "Health questions: please answer "
+                            + (
+                                "the question marked."
+                                if count == 1
+                                else f"the {count} questions marked."
+                            ),
+                        )
+                    )
+                continue
             for error in self.errors.get(name, []):
                 bound = self[name]
                 radio = isinstance(self.fields[name].widget, forms.RadioSelect)
                 anchor = f"{bound.auto_id}_0" if radio else bound.auto_id
                 if name == "slot":
                     anchor = "slot-fieldset"
-                items.append((anchor, f"{bound.label}: {error}"))
+                items.append((anchor, f"{self.SUMMARY_LABELS.get(name, bound.label)}: {error}"))
         return items

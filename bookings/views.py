@@ -74,7 +74,7 @@ def _time_choices(starts: list[dt.datetime], *, with_day: bool = False) -> list[
 
 def _day_label(day: dt.date, count: int) -> str:
     times = "1 time" if count == 1 else f"{count} times"
-    return f"{day:%A} {day.day} {day:%B} ({times} free)"
+    return f"{day:%A} {day.day} {day:%b}, {times}"
 
 
 def _page(request, *, treatments, treatment, day, slots, form=None, status=200, **extra):
@@ -158,6 +158,7 @@ def _submit(request, *, rules, treatments, treatment, now):
             status=400,
         )
     form = BookingForm(request.POST, treatment=treatment, rules=rules, now=now)
+    taken = False
     if form.is_spam:
         return render(request, "bookings/done.html", {"consultation": None})
     if form.says_under_18:
@@ -178,6 +179,7 @@ def _submit(request, *, rules, treatments, treatment, now):
                 now=now,
             )
         except SlotUnavailable:
+            taken = True
             form.add_error(
                 "slot",
                 "Sorry, someone booked that time a moment ago. Please choose another time: "
@@ -190,7 +192,11 @@ def _submit(request, *, rules, treatments, treatment, now):
     # Show the form again with the times free now: that day's, or the next ones.
     slots = availability.upcoming_free_slots(rules, now=now)
     chosen = parse_slot(request.POST.get("slot", ""))
-    day = timezone.localdate(chosen, availability.clinic_tz()) if chosen else None
+    day = (
+        timezone.localdate(chosen, availability.clinic_tz())
+        if chosen
+        else parse_day(request.POST.get("date"))
+    )
     if day in slots:
         choices = _time_choices(slots[day])
     else:
@@ -205,7 +211,7 @@ def _submit(request, *, rules, treatments, treatment, now):
         day=day,
         slots=slots,
         form=form,
-        taken="slot" in form.errors,
+        taken=taken,
     )
 
 
