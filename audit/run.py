@@ -101,6 +101,11 @@ def lighthouse(url: str, out_dir: Path) -> dict:
                         "title": audit["title"],
                         "score": audit["score"],
                         "value": audit.get("displayValue", ""),
+                        "where": culprits(
+                            report["audits"].get("layout-shifts", {})
+                            if ref["id"] == "cumulative-layout-shift"
+                            else audit
+                        ),
                     }
                 )
     metrics = {
@@ -115,6 +120,15 @@ def lighthouse(url: str, out_dir: Path) -> dict:
         if key in report["audits"]
     }
     return {"scores": scores, "losing": losing, "metrics": metrics}
+
+
+def culprits(audit: dict) -> list[str]:
+    """The elements or resources an audit blames, briefly."""
+    found = []
+    for item in (audit.get("details") or {}).get("items", [])[:3]:
+        node = item.get("node") or {}
+        found.append(node.get("selector") or node.get("snippet") or item.get("url") or "")
+    return [f[:120] for f in found if f]
 
 
 def sitemap_paths(base: str) -> list[str]:
@@ -205,6 +219,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-vnu", action="store_true")
+    parser.add_argument("--pages", default="", help="Lighthouse pages, comma-separated paths")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--output", default=str(AUDIT / "results" / "latest.json"))
     args = parser.parse_args()
@@ -246,7 +261,7 @@ def main() -> int:
             say("Lighthouse (mobile): performance / accessibility / best-practices / SEO")
             out_dir = workdir / "lighthouse"
             out_dir.mkdir()
-            for path in LIGHTHOUSE_PAGES:
+            for path in args.pages.split(",") if args.pages else LIGHTHOUSE_PAGES:
                 result = lighthouse(base + path, out_dir)
                 report["lighthouse"][path] = result
                 if "error" in result:
@@ -257,7 +272,8 @@ def main() -> int:
                 missed |= any(v < 100 for v in scores.values())
                 say(f"  {path:48} " + " / ".join(f"{scores[c]:3d}" for c in CATEGORIES))
                 for item in result["losing"]:
-                    say(f"      - {item['category']}: {item['title']} {item['value']}".rstrip())
+                    where = f" ({'; '.join(item['where'])})" if item["where"] else ""
+                    say(f"      - {item['category']}: {item['title']} {item['value']}{where}")
         if not args.skip_vnu:
             pages_dir = workdir / "pages"
             pages_dir.mkdir()
