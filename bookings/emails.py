@@ -89,6 +89,33 @@ def consultation_context(consultation: Consultation) -> dict:
     }
 
 
+def calendar_attachment(consultation: Consultation) -> dict:
+    """The consultation as an .ics file patients can add to their calendar."""
+    from icalendar import Calendar, Event
+
+    from clinic.models import ClinicProfile
+
+    clinic = ClinicProfile.current()
+    calendar = Calendar()
+    calendar.add("prodid", "-//Khan Aesthetic & Laser Clinic//Consultations//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{consultation.reference}@{settings.SITE_URL.split('//')[-1]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", consultation.starts_at)
+    event.add("dtend", consultation.ends_at)
+    event.add("summary", f"{consultation.treatment.name} consultation, {clinic.name}")
+    event.add("location", ", ".join(clinic.address_lines))
+    event.add("description", f"Reference {consultation.reference}. Call {clinic.phone} to change.")
+    calendar.add_component(event)
+    return {
+        "filename": "consultation.ics",
+        "mimetype": "text/calendar",
+        "content": base64.b64encode(calendar.to_ical()).decode("ascii"),
+    }
+
+
 def _message(row: OutboundEmail, connection) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,

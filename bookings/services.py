@@ -19,7 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings import availability
-from bookings.emails import consultation_context, queue_email, save_and_send_after_commit
+from bookings.emails import (
+    calendar_attachment,
+    consultation_context,
+    queue_email,
+    save_and_send_after_commit,
+)
 from bookings.models import (
     BookingDay,
     Consultation,
@@ -136,12 +141,17 @@ def _log(
 
 
 def _patient_email(consultation: Consultation, template: str, subject: str) -> OutboundEmail:
+    """The patient's email; a confirmed time comes with a calendar file."""
+    attachments = []
+    if consultation.status == Status.CONFIRMED:
+        attachments.append(calendar_attachment(consultation))
     return queue_email(
         to=consultation.email,
         subject=f"{subject} ({consultation.reference})",
         template=template,
         context=consultation_context(consultation),
         consultation=consultation,
+        attachments=attachments,
     )
 
 

@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 import uuid
 
@@ -135,8 +136,11 @@ def test_confirm_then_complete(request_consultation):
         ("pending", "confirmed", staff.pk),
         ("confirmed", "completed", staff.pk),
     ]
-    subjects = list(OutboundEmail.objects.values_list("subject", flat=True))
-    assert any(s.startswith("Your consultation is confirmed") for s in subjects)
+    confirmed = OutboundEmail.objects.get(subject__startswith="Your consultation is confirmed")
+    assert confirmed.attachments[0]["filename"] == "consultation.ics"
+    ics = base64.b64decode(confirmed.attachments[0]["content"]).decode()
+    assert "BEGIN:VEVENT" in ics and consultation.reference in ics
+    assert f"DTSTART:{consultation.starts_at:%Y%m%dT%H%M%S}Z" in ics
 
 
 def test_repeated_calls_change_nothing(request_consultation):
@@ -250,3 +254,18 @@ def test_staff_notes(request_consultation):
     assert note.text == "Call" and note.author == staff
     with pytest.raises(ValueError):
         services.consultation_add_note(consultation=consultation, author=staff, text="  ")
+
+
+def test_the_confirmation_email_carries_the_calendar_file(
+    request_consultation, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    consultation = request_consultation()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.consultation_confirm(consultation=consultation)
+    (message,) = mail.outbox
+    assert message.to == ["ayesha@example.com"]
+    filename, content, mimetype = message.attachments[0]
+    assert (filename, mimetype) == ("consultation.ics", "text/calendar")
+    assert consultation.reference in (content if isinstance(content, str) else content.decode())
