@@ -322,5 +322,10 @@ class BookingForm(forms.Form):
                 anchor = f"{bound.auto_id}_0" if radio else bound.auto_id
                 if name == "slot":
                     anchor = "slot-fieldset"
+                if name == "still_request":
+                    error = (
+                        "thank you for telling us. Please read our note about your answer and "
+                        "tick the box if you would still like a consultation."
+                    )
                 items.append((anchor, f"{self.SUMMARY_LABELS.get(name, bound.label)}: {error}"))
         return items

@@ -269,3 +269,32 @@ def test_the_confirmation_email_carries_the_calendar_file(
     filename, content, mimetype = message.attachments[0]
     assert (filename, mimetype) == ("consultation.ics", "text/calendar")
     assert consultation.reference in (content if isinstance(content, str) else content.decode())
+
+
+def test_times_are_stored_in_utc(treatment, privacy_notice, booking_rules):
+    from django.db import connection
+    from django.utils import timezone
+
+    from bookings import availability
+
+    rules = availability.load_rules()
+    slots = availability.upcoming_free_slots(rules, now=timezone.now())
+    ten = next(
+        start
+        for day in sorted(slots)
+        for start in slots[day]
+        if timezone.localtime(start).strftime("%H:%M") == "10:00"
+    )
+    services.consultation_request(
+        treatment=treatment,
+        starts_at=ten,
+        full_name="Ayesha Khan",
+        email="ayesha@example.com",
+        phone="+923001234567",
+        contact_preference="phone",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT starts_at FROM bookings_consultation")
+        (raw,) = cursor.fetchone()
+    raw = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
+    assert (raw.hour, raw.minute) == (5, 0)  # 10:00 in Islamabad is 05:00 UTC
