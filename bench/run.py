@@ -370,19 +370,25 @@ def collect_wrk(process: subprocess.Popen) -> dict:
     sys.exit(f"wrk gave no summary:\n{out}\n{err}")
 
 
-def merge(runs: list[dict]) -> dict:
-    """Several concurrent wrk runs (one per server) as one: sums, and latency percentiles
-    from the runs' quantile curves weighted by their request counts."""
+def merge(runs: list[dict], *, sequential: bool = False) -> dict:
+    """Several wrk runs as one: concurrent ones (one per server) or sequential slices.
+    Counts add up; latency percentiles come from the runs' quantile curves weighted by
+    their request counts."""
     if len(runs) == 1:
         return runs[0]
+    durations = [r["duration_us"] for r in runs]
     merged = {
-        "duration_us": max(r["duration_us"] for r in runs),
+        "duration_us": sum(durations) if sequential else max(durations),
         "requests": sum(r["requests"] for r in runs),
         "bytes": sum(r["bytes"] for r in runs),
         "errors": {k: sum(r["errors"][k] for r in runs) for k in runs[0]["errors"]},
         "status": {k: sum(r["status"][k] for r in runs) for k in runs[0]["status"]},
-        "per_server_rps": [round(r["requests"] / (r["duration_us"] / 1e6), 1) for r in runs],
     }
+    if not sequential:
+        merged["per_server_rps"] = [
+            round(r["requests"] / (r["duration_us"] / 1e6), 1) for r in runs
+        ]
+    merged["quantiles_us"] = []
     samples: list[tuple[int, float]] = []
     for r in runs:
         weight = r["requests"] / len(r["quantiles_us"])
@@ -398,6 +404,7 @@ def merge(runs: list[dict]) -> dict:
                 return value
         return samples[-1][0]
 
+    merged["quantiles_us"] = [percentile(q / 10) for q in range(1, 1001)]
     merged["latency_us"] = {
         "min": min(r["latency_us"]["min"] for r in runs),
         "max": max(r["latency_us"]["max"] for r in runs),
@@ -618,7 +625,10 @@ def main() -> int:
         "--no-paired",
         dest="paired",
         action="store_false",
-        help="compare every page with the first floor run, not a floor run just before it",
+        help="compare every page with the first floor run, not floor slices alongside it",
+    )
+    parser.add_argument(
+        "--slices", type=int, default=5, help="page and floor alternate in this many slices (5)"
     )
     parser.add_argument("--redis-url", default="", help="cache for the servers")
     parser.add_argument(
@@ -667,6 +677,7 @@ def main() -> int:
             "command": "make bench TWO_SERVERS=1" if args.two_servers else "make bench",
             "servers": len(servers),
             "gunicorn_workers_per_server": workers,
+            "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", ""),
             "cache": "redis" if cache_url else "locmem",
             "load": {
                 "tool": "wrk",
@@ -742,12 +753,19 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
                 say(f"{page.name:14} skipped: GET {page.path} answered {status}")
                 continue
         floor_extra = {"BENCH_HEADERS": extra["BENCH_HEADERS"].split("\n", 1)[0]}
-        if page.name != "floor" and floor_rps and args.paired:
-            # The floor again, just before this page: other load on the machine drifts,
-            # and a ratio is only fair between neighbouring measurements.
-            paired = measure(args, wrk, servers, "/bench/floor/", floor_extra, warmup=False)
-            floor_rps = paired["rps"]
-        result = measure(args, wrk, servers, page.path, extra, warmup=page.method == "GET")
+        paired = page.name != "floor" and floor_rps is not None and args.paired
+        result, floor_result = measure(
+            args,
+            wrk,
+            servers,
+            page.path,
+            extra,
+            warmup=page.method == "GET",
+            floor=floor_extra if paired else None,
+        )
+        if floor_result is not None:
+            floor_rps = floor_result["rps"]
+            result["floor_p99_ms"] = floor_result["p99_ms"]
         result.update(path=page.path, method=page.method)
         if page.note:
             result["note"] = page.note
@@ -765,6 +783,8 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
             # Accepted bookings redirect (3xx); a re-shown form (2xx) means a refused one.
             result["accepted"] = result["status"]["3xx"]
             result["refused_form"] = result["status"]["2xx"]
+            # wrk stops counting at the deadline; requests already sent still finish.
+            time.sleep(3)
             results["_capacity"] = capacity_check(env)
             result["meets_targets"] = (
                 result["meets_targets"] and results["_capacity"].get("over_capacity") == 0
@@ -775,8 +795,15 @@ def run_pages(args, wrk: str, servers: list[Server], env: dict) -> dict:
     return results
 
 
-def measure(args, wrk: str, servers: list, path: str, extra: dict, *, warmup: bool) -> dict:
-    """A warm-up (GET only), then the timed run: one wrk per server, at the same time."""
+def measure(
+    args, wrk: str, servers: list, path: str, extra: dict, *, warmup: bool, floor: dict | None
+) -> tuple[dict, dict | None]:
+    """A warm-up (GET only), then the timed run: one wrk per server at the same time.
+
+    With `floor` (the floor's wrk settings) the run is cut into slices that alternate
+    with equal slices of the floor: the machine's other load drifts, and a ratio is only
+    fair between measurements taken side by side. Returns (page, floor) results.
+    """
     per_server = max(1, args.connections // len(servers))
     threads = max(1, min(args.threads, per_server))
     if warmup and args.warmup > 0:
@@ -785,14 +812,33 @@ def measure(args, wrk: str, servers: list, path: str, extra: dict, *, warmup: bo
         ]
         for process in warm:
             collect_wrk(process)
+    slices = max(1, args.slices if floor is not None else 1)
+    seconds = args.duration / slices
+    block = args.post_bodies // slices
     load_before = round(os.getloadavg()[0], 2)
-    runs = [
-        run_wrk(wrk, s.url + path, args.duration, per_server, threads, extra, i, len(servers))
-        for i, s in enumerate(servers)
-    ]
-    result = summarise(merge([collect_wrk(p) for p in runs]))
+    page_runs, floor_runs = [], []
+
+    def timed(target: str, env: dict, base: int) -> dict:
+        runs = [
+            run_wrk(wrk, s.url + target, seconds, per_server, threads, env, base + i, len(servers))
+            for i, s in enumerate(servers)
+        ]
+        return merge([collect_wrk(p) for p in runs])
+
+    for index in range(slices):
+        if floor is not None:
+            floor_runs.append(timed("/bench/floor/", floor, 0))
+        # Each slice of POSTs starts on bodies the earlier slices have not sent.
+        page_runs.append(timed(path, extra, index * block))
+    result = summarise(merge(page_runs, sequential=True))
     result["loadavg_1m_before"] = load_before
-    return result
+    if len(servers) > 1:
+        result["per_server_rps"] = [
+            round(sum(r["per_server_rps"][i] for r in page_runs) / len(page_runs), 1)
+            for i in range(len(servers))
+        ]
+    floor_result = summarise(merge(floor_runs, sequential=True)) if floor_runs else None
+    return result, floor_result
 
 
 def meets(page: Page, result: dict) -> bool | None:
