@@ -13,6 +13,7 @@ import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -120,7 +121,11 @@ def setup(request):
         return render(
             request,
             "two_factor/recovery_codes.html",
-            {"codes": codes, "next": safe_next(request, reverse("admin:index"))},
+            {
+                **admin.site.each_context(request),
+                "codes": codes,
+                "next": safe_next(request, reverse("admin:index")),
+            },
         )
 
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -142,6 +147,7 @@ def setup(request):
         request,
         "two_factor/setup.html",
         {
+            **admin.site.each_context(request),
             "qr_svg": qr_code_svg(device.config_url),
             "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
             "error": error,
@@ -171,5 +177,9 @@ def verify(request):
     return render(
         request,
         "two_factor/verify.html",
-        {"error": error, "next": safe_next(request, reverse("admin:index"))},
+        {
+            **admin.site.each_context(request),
+            "error": error,
+            "next": safe_next(request, reverse("admin:index")),
+        },
     )
