@@ -16,3 +16,8 @@ def client_ip(request) -> str:
         if candidates:
             return candidates[-1]
     return remote
+
+
+def client_axes_ip(request, *args) -> str:
+    """The same client address for django-axes login throttling."""
+    return client_ip(request)

@@ -8,6 +8,7 @@ saying which.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +51,10 @@ INSTALLED_APPS = [
     "csp",
     "django_ratelimit",
     "phonenumber_field",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "clinic",
     "treatments",
     "bookings",
@@ -62,10 +67,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -141,6 +149,25 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+LOGIN_URL = f"/{ADMIN_URL}login/"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins from one address for one username lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.ratelimit.client_axes_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+AXES_VERBOSE = False
+
+# Staff who hold this permission (and superusers) must use two-step sign-in.
+STAFF_TWO_FACTOR_PERMISSION = "bookings.view_consultation"
+OTP_TOTP_ISSUER = "Khan Clinic"
 
 # --- Internationalisation and time ----------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -213,9 +240,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # is missing or stale.
 CSRF_FAILURE_VIEW = "bookings.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
-# Staff sessions end after an hour without activity.
+# Sessions end after an hour without activity (each request renews the hour).
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_SECONDS", default=60 * 60)
-SESSION_SAVE_EVERY_REQUEST = False
+SESSION_SAVE_EVERY_REQUEST = True
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
-from clinic import views
+from clinic import two_factor, views
 from clinic.sitemaps import SITEMAPS
 
 admin.site.site_header = "Khan Aesthetic & Laser Clinic"
@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.urls")),
+    path(f"{settings.ADMIN_URL}two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path(f"{settings.ADMIN_URL}two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path(settings.ADMIN_URL, admin.site.urls),
     # Uploaded images; in production nginx serves /media/ directly.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -8,3 +8,11 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in with the second factor as well."""
+    from tests.auth import login_staff
+
+    return login_staff(client, admin_user)
