@@ -10,13 +10,14 @@ from bookings.models import (
     ConsultationNote,
     OutboundEmail,
 )
+from tests.auth import login_staff
 from tests.factories import ConsultationFactory, UserFactory
 
 
 @pytest.fixture
 def admin_client(client, booking_rules):
     user = UserFactory(is_superuser=True)
-    client.force_login(user)
+    login_staff(client, user)
     client.user = user
     return client
 

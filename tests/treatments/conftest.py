@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
+from tests.auth import login_staff
 from tests.factories import UserFactory
 from treatments.seed import ensure_microneedling
 
@@ -28,8 +29,7 @@ def admin_user(db):
 def admin_client(admin_user):
     """A logged-in superuser's browser, separate from the anonymous `client`."""
     staff_client = Client()
-    staff_client.force_login(admin_user)
-    return staff_client
+    return login_staff(staff_client, admin_user)
 
 
 @pytest.fixture
