@@ -53,7 +53,8 @@ def load_treatments() -> dict[str, TreatmentOption]:
     options: dict[str, TreatmentOption] = {}
     for pk, slug, name, c_pk, c_name, question, explanation, severity in rows:
         option = options.setdefault(slug, TreatmentOption(pk=pk, slug=slug, name=name))
-        if c_pk is not None:
+        # A contraindication without a question is covered elsewhere on the form (age).
+        if c_pk is not None and question:
             option.questions.append(
                 ScreeningQuestion(c_pk, c_name, question, explanation, severity)
             )

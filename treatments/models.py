@@ -209,7 +209,11 @@ class Contraindication(TreatmentPart):
     name = models.CharField(max_length=120, help_text="Short name, e.g. Active skin infection.")
     screening_question = models.CharField(
         max_length=200,
-        help_text="Asked on the booking form with a yes/no answer, e.g. 'Do you have eczema?'",
+        blank=True,
+        help_text=(
+            "Asked on the booking form with a yes/no answer, e.g. 'Do you have eczema?'. "
+            "Leave empty when the form already asks it (every patient confirms being 18 or over)."
+        ),
     )
     explanation = models.TextField(
         help_text="Why it matters, in plain words for patients. Markdown."

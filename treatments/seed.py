@@ -224,7 +224,7 @@ AFTERCARE = [
 CONTRAINDICATIONS = [
     (
         "Under 18",
-        "Are you under 18?",
+        "",
         "We offer microneedling to adults only.",
         "rules_out",
     ),

@@ -50,9 +50,10 @@ def screening_questions(treatment: Treatment) -> list[Contraindication]:
     """The booking form's yes/no screening questions for a treatment, in page order.
 
     Each item has `screening_question`, `name`, `explanation` and `severity`
-    (Contraindication.Severity.RULES_OUT or DISCUSS).
+    (Contraindication.Severity.RULES_OUT or DISCUSS). Contraindications without a
+    question are covered by the form itself (the age confirmation) and left out.
     """
-    return list(treatment.contraindications.all())
+    return list(treatment.contraindications.exclude(screening_question=""))
 
 
 def aftercare_groups(instructions) -> list[dict]:

@@ -43,7 +43,15 @@ def test_every_contraindication_is_a_yes_no_screening_question(microneedling):
     assert len(questions) >= 8
     assert all(q.screening_question.endswith("?") for q in questions)
     rules_out = {q.name for q in questions if q.severity == Contraindication.Severity.RULES_OUT}
-    assert {"Under 18", "Active skin infection", "Open wounds"} <= rules_out
+    assert {"Active skin infection", "Open wounds"} <= rules_out
+
+
+@pytest.mark.django_db
+def test_under_18_is_a_contraindication_left_to_the_forms_age_confirmation(microneedling):
+    under_18 = microneedling.contraindications.get(name="Under 18")
+    assert under_18.severity == Contraindication.Severity.RULES_OUT
+    assert under_18.screening_question == ""
+    assert under_18 not in screening_questions(microneedling)
 
 
 @pytest.mark.django_db
