@@ -49,6 +49,13 @@ class BookingSettings(models.Model):
     max_days_ahead = models.PositiveSmallIntegerField(
         default=60, help_text="Patients can book at most this many days ahead."
     )
+    retention_months = models.PositiveSmallIntegerField(
+        default=24,
+        help_text=(
+            "Months after a request's last activity before purge_expired anonymises it "
+            "(name, contact details, answers and notes removed; statistics kept)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -228,6 +235,12 @@ class Consultation(models.Model):
     cancellation_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's details were removed (retention period or erasure).",
+    )
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -347,3 +360,94 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Health records (issue 7) ----------------------------------------------------------
+
+
+class AppendOnlyModel(models.Model):
+    """A record written once: saving again or deleting raises."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(f"{self._meta.verbose_name} rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self._meta.verbose_name} rows cannot be deleted.")
+
+
+class ConsultationAccess(AppendOnlyModel):
+    """Who opened a consultation's record in the back office, and when. Append-only."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="accesses"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "record access"
+        verbose_name_plural = "record access trail"
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} viewed {self.at:%d %b %Y %H:%M}"
+
+
+class ErasureLog(AppendOnlyModel):
+    """That an erasure request was carried out: who, when, how much. Nothing about the
+    patient (no email, no hash of it, no reference) is kept here."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    consultations = models.PositiveIntegerField(default=0)
+    emails = models.PositiveIntegerField(default=0)
+    questions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "erasure log entry"
+        verbose_name_plural = "erasure log"
+        default_permissions = ("view",)
+        # Lives here rather than on Consultation: ``bookings.handle_data_requests``.
+        permissions = [
+            ("handle_data_requests", "Can find, export and erase a patient's data"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Erasure {self.at:%d %b %Y %H:%M}"
+
+
+# --- Back office (issue 5) -------------------------------------------------------------
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class StaffCalendarFeed(models.Model):
+    """A staff member's secret calendar (ICS) address. The token is the only key to the
+    feed, so it is long and random; revoking deletes the row, regenerating replaces it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "staff calendar feed"
+        # Back-office permissions live here rather than on Consultation (whose Meta other
+        # issues also change): ``bookings.export_consultation``, ``bookings.record_attendance``.
+        permissions = [
+            ("export_consultation", "Can export consultations to CSV"),
+            ("record_attendance", "Can mark consultations completed or did not attend"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
