@@ -264,3 +264,5 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         )
         sent, failed = send_due(ids=ids)
         self.message_user(request, f"Sent {sent}, still waiting {failed}.")
+
+from bookings import records_admin  # noqa: E402,F401

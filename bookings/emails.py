@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template import TemplateDoesNotExist
@@ -76,17 +77,164 @@ def save_and_send_after_commit(emails: Iterable[OutboundEmail]) -> list[Outbound
 
 
 def consultation_context(consultation: Consultation) -> dict:
+    """What every email about a consultation may use. Patient emails carry the manage
+    link; completed ones the aftercare and, for a course, the next-session invitation."""
     admin_path = reverse("admin:bookings_consultation_change", args=[consultation.pk])
     from clinic.models import ClinicProfile
 
-    return {
+    context = {
         "consultation": consultation,
         "treatment": consultation.treatment,
         "clinic": ClinicProfile.current(),
         "site_url": settings.SITE_URL,
         "admin_url": settings.SITE_URL + admin_path,
         "starts_local": timezone.localtime(consultation.starts_at, timezone.get_default_timezone()),
+        "manage_url": manage_url(consultation),
     }
+    if consultation.status == Consultation.Status.CONFIRMED:
+        context.update(preparation_context(consultation.treatment))
+    if consultation.status == Consultation.Status.COMPLETED:
+        context.update(completed_context(consultation))
+    return context
+
+
+# --- manage links ---------------------------------------------------------------------
+#
+# A manage link carries only a signed {consultation id, version}: no name, email or
+# reference. The version goes up after each change the patient makes online, so a used
+# link is recognised; it expires 30 days after the consultation (or, for a course, 30
+# days after the next session falls due).
+
+MANAGE_SALT = "bookings.manage.v1"
+MANAGE_DAYS_AFTER = 30
+
+
+def manage_token(consultation: Consultation) -> str:
+    return signing.dumps({"c": consultation.pk, "v": consultation.manage_version}, salt=MANAGE_SALT)
+
+
+def manage_url(consultation: Consultation) -> str:
+    return settings.SITE_URL + reverse("bookings:manage", args=[manage_token(consultation)])
+
+
+def manage_expires_at(consultation: Consultation) -> dt.datetime:
+    expires = consultation.starts_at + dt.timedelta(days=MANAGE_DAYS_AFTER)
+    treatment = consultation.treatment
+    if consultation.status == Consultation.Status.COMPLETED and treatment.has_course:
+        expires += dt.timedelta(weeks=treatment.weeks_between_max)
+    return expires
+
+
+class ManageLinkError(Exception):
+    """Why a manage link cannot be used: ``reason`` is invalid, expired or used."""
+
+    def __init__(self, reason: str, consultation: Consultation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.consultation = consultation
+
+
+def consultation_for_token(token: str, *, now: dt.datetime | None = None) -> Consultation:
+    """The consultation a manage link is for; ManageLinkError when tampered with,
+    expired or already used."""
+    try:
+        data = signing.loads(token, salt=MANAGE_SALT)
+        pk, version = int(data["c"]), int(data["v"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise ManageLinkError("invalid") from exc
+    consultation = Consultation.objects.select_related("treatment").filter(pk=pk).first()
+    if consultation is None or getattr(consultation, "anonymised_at", None) is not None:
+        raise ManageLinkError("invalid")
+    if (now or timezone.now()) > manage_expires_at(consultation):
+        raise ManageLinkError("expired", consultation)
+    if version != consultation.manage_version:
+        raise ManageLinkError("used", consultation)
+    return consultation
+
+
+# --- what the reminder and the completed email say ------------------------------------
+
+
+def preparation_context(treatment) -> dict:
+    """The treatment's preparation advice (staff-written Markdown) as safe HTML and text."""
+    from clinic.markdown import render_markdown
+
+    html = render_markdown(treatment.preparation) if treatment.preparation.strip() else ""
+    return {"preparation_html": html, "preparation_text": markdown_as_text(treatment.preparation)}
+
+
+def markdown_as_text(text: str) -> str:
+    """Markdown as plain text for the text part: list items as dashes, no markup."""
+    from django.utils.html import strip_tags
+
+    from clinic.markdown import render_markdown
+
+    if not text.strip():
+        return ""
+    html = render_markdown(text).replace("<li>", "<li>- ")
+    lines = [" ".join(line.split()) for line in html_unescape(strip_tags(html)).splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def aftercare_for(treatment) -> list[dict]:
+    """The treatment's aftercare grouped by period: the same selector and content as the
+    public aftercare page."""
+    from treatments.selectors import aftercare_groups
+
+    groups = aftercare_groups(list(treatment.aftercare.all()))
+    for group in groups:
+        group["text_items"] = [
+            (item.text, markdown_as_text(item.detail) if item.detail else "")
+            for item in group["items"]
+        ]
+    return groups
+
+
+def completed_context(consultation: Consultation) -> dict:
+    from bookings import courses
+
+    window = courses.next_session_offer(consultation)
+    context = {
+        "aftercare_groups": aftercare_for(consultation.treatment),
+        "aftercare_url": settings.SITE_URL
+        + reverse("bookings:manage_aftercare", args=[manage_token(consultation)]),
+        "next_window": window,
+        "session_number": courses.session_number(consultation),
+    }
+    if window is not None:
+        context["next_url"] = settings.SITE_URL + reverse(
+            "bookings:manage_next", args=[manage_token(consultation)]
+        )
+    return context
+
+
+def reminder_email(consultation: Consultation) -> OutboundEmail:
+    """The reminder with the preparation advice, for the outbox (not saved)."""
+    return queue_email(
+        to=consultation.email,
+        subject=f"Your consultation is coming up ({consultation.reference})",
+        template="consultation_reminder",
+        context=consultation_context(consultation),
+        consultation=consultation,
+        attachments=[calendar_attachment(consultation)],
+    )
+
+
+def completed_email(consultation: Consultation) -> OutboundEmail:
+    """Thank you, aftercare by period and (for a course) the next-session invitation."""
+    return queue_email(
+        to=consultation.email,
+        subject=f"Your aftercare instructions ({consultation.reference})",
+        template="consultation_completed",
+        context=consultation_context(consultation),
+        consultation=consultation,
+    )
 
 
 def calendar_attachment(consultation: Consultation) -> dict:

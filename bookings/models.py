@@ -46,6 +46,16 @@ class BookingSettings(models.Model):
     min_notice_hours = models.PositiveSmallIntegerField(
         default=12, help_text="Patients cannot book a time sooner than this many hours ahead."
     )
+    patient_change_notice_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Patients can cancel or move a consultation online until this many hours "
+        "before it; after that the page asks them to call.",
+    )
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="How many hours before a confirmed consultation the reminder email "
+        "(with the preparation advice) is sent.",
+    )
     max_days_ahead = models.PositiveSmallIntegerField(
         default=60, help_text="Patients can book at most this many days ahead."
     )
@@ -231,6 +241,15 @@ class Consultation(models.Model):
         max_length=20, help_text="The privacy notice version the patient agreed to."
     )
     consented_at = models.DateTimeField()
+    manage_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Goes up after each change the patient makes online, so a used manage "
+        "link stops working.",
+    )
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the reminder email was queued."
+    )
     cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
     cancellation_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
