@@ -291,8 +291,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Emails and phone numbers are removed from anything logged (clinic/logging.py).
+    "filters": {"scrub_patient_data": {"()": "clinic.logging.ScrubPatientData"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stdout}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": sys.stdout,
+            "filters": ["scrub_patient_data"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
