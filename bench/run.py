@@ -189,7 +189,8 @@ def server_env(db_url: str, cache_url: str, static_root: Path, port: int | None 
     return env
 
 
-def manage(env: dict, *args: str, capture: bool = False) -> str:
+def manage(env: dict, *args: str, check: bool = True) -> str:
+    """Output of a manage.py command; a failure ends the run unless check is False."""
     result = subprocess.run(
         [str(PYTHON), "manage.py", *args],
         cwd=ROOT,
@@ -199,7 +200,9 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
         text=True,
     )
     if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        if not check:
+            return result.stdout + "\n" + result.stderr.strip().splitlines()[-1]
+        sys.exit(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 
@@ -244,6 +247,12 @@ class Server:
         except FileNotFoundError:
             return []
         return [int(pid) for pid in out.split()]
+
+    def worker_restarts(self) -> int:
+        """Workers gunicorn recycled so far (its max_requests setting)."""
+        self.log.flush()
+        text = self.log_path.read_text(errors="replace")
+        return text.count("Autorestarting worker")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -456,7 +465,7 @@ def booking_bodies(server_url: str, env: dict, count: int, days_ahead: int | Non
     the form as it changes. Every body has its own time, email and idempotency token.
     """
     setup_env = {**env, **({"BENCH_DAYS_AHEAD": str(days_ahead)} if days_ahead else {})}
-    out = manage(setup_env, "shell", "-c", (BENCH / "booking_setup.py").read_text())
+    out = manage(setup_env, "shell", "-c", (BENCH / "booking_setup.py").read_text(), check=False)
     info = next(
         (
             json.loads(x[len("BOOKING_JSON ") :])
@@ -554,7 +563,7 @@ def fill_form(fields: list[dict], skip: set[str]) -> dict:
 def capacity_check(env: dict) -> dict:
     """Slots holding more consultations than their capacity (must be none)."""
     code = (BENCH / "capacity_check.py").read_text()
-    out = manage(env, "shell", "-c", code)
+    out = manage(env, "shell", "-c", code, check=False)
     for line in out.splitlines():
         if line.startswith("CAPACITY_JSON "):
             return json.loads(line[len("CAPACITY_JSON ") :])
@@ -671,6 +680,7 @@ def main() -> int:
         )
         say()
         results = run_pages(args, wrk, servers, env)
+        restarts = sum(server.worker_restarts() for server in servers)
         capacity = results.pop("_capacity", None)
         report = {
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -678,6 +688,7 @@ def main() -> int:
             "servers": len(servers),
             "gunicorn_workers_per_server": workers,
             "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", ""),
+            "gunicorn_worker_restarts": restarts,
             "cache": "redis" if cache_url else "locmem",
             "load": {
                 "tool": "wrk",
@@ -704,6 +715,10 @@ def main() -> int:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
         tmp.replace(output)
         print_table(results, capacity)
+        say(
+            f"gunicorn recycled {restarts} worker(s) during the run (max_requests); each "
+            "recycle imports Django again in a new worker, a stall that shows in p99."
+        )
         say(f"\nWritten: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
         if args.keep_servers:
             say("Servers kept running: " + ", ".join(s.url for s in servers) + " (Ctrl-C ends)")
