@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import manage_views, views
+from bookings import admin_views, manage_views, views
 
 app_name = "bookings"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("manage/<str:token>/next/", manage_views.manage_next, name="manage_next"),
     path("staff/emails/", manage_views.email_previews, name="email_previews"),
     path("staff/emails/<slug:name>/", manage_views.email_preview, name="email_preview"),
+    path("calendar/<str:token>.ics", admin_views.calendar_feed, name="calendar_feed"),
 ]
