@@ -365,14 +365,15 @@ def consultation_cancel(
 def consultation_complete(
     *, consultation: Consultation, actor: AbstractBaseUser | None = None, note: str = ""
 ) -> Consultation:
-    """Confirmed → completed. No email."""
+    """Confirmed → completed. Emails the patient the treatment's aftercare instructions
+    (and, for a course, an invitation to book the next session)."""
     return _transition(
         consultation=consultation,
         allowed=[Status.CONFIRMED],
         target=Status.COMPLETED,
         actor=actor,
         note=note,
-        email=None,
+        email=("consultation_completed", "Your aftercare instructions"),
     )
 
 
@@ -462,7 +463,11 @@ def consultation_reschedule(
         current.starts_at = starts_at
         current.ends_at = starts_at + rules.length
         current.seat = seat
-        current.save(update_fields=["starts_at", "ends_at", "seat", "updated_at"])
+        # A new time deserves its own reminder.
+        current.reminder_sent_at = None
+        current.save(
+            update_fields=["starts_at", "ends_at", "seat", "reminder_sent_at", "updated_at"]
+        )
         tz = availability.clinic_tz()
         moved = (
             f"Moved from {timezone.localtime(previous_start, tz):%a %d %b %Y %H:%M} "

@@ -124,3 +124,17 @@ def test_reminder_and_aftercare_are_delivered_through_smtp(smtp):  # noqa: F811
     for instruction in treatment.aftercare.all():
         assert instruction.text in text
     assert "First 24 hours" in html and "#0f4c45" in html
+
+
+@pytest.mark.django_db
+def test_marking_a_session_completed_queues_the_aftercare_email():
+    from bookings import services
+    from treatments.models import AftercareInstruction
+
+    consultation = confirmed(microneedling(), hours_ahead=-2)
+    services.consultation_complete(consultation=consultation)
+    email = OutboundEmail.objects.get(to=consultation.email, subject__icontains="aftercare")
+    for text in AftercareInstruction.objects.filter(treatment=consultation.treatment).values_list(
+        "text", flat=True
+    ):
+        assert text in email.body_text
