@@ -344,6 +344,9 @@ def run_wrk(
     stride: int = 1,
 ) -> subprocess.Popen:
     """Start wrk; with several servers, `offset`/`stride` give each its own POST bodies."""
+    # The address the browser would show: https through nginx, this server's host:port.
+    origin = "https://" + urllib.parse.urlparse(url).netloc
+    extra_env = {k: v.replace("{origin}", origin) for k, v in extra_env.items()}
     env = {
         **os.environ,
         **extra_env,
@@ -505,8 +508,8 @@ def booking_bodies(server_url: str, env: dict, count: int, days_ahead: int | Non
         if "token" in names:
             data["token"] = str(uuid.uuid4())
         bodies.append(urllib.parse.urlencode(data))
-    origin = server_url.replace("http://", "https://")
-    headers = {"Cookie": csrf_cookie, "Origin": origin, "Referer": f"{origin}/book/?{query}"}
+    # {origin} becomes each server's own address when wrk starts (run_wrk).
+    headers = {"Cookie": csrf_cookie, "Origin": "{origin}", "Referer": f"{{origin}}/book/?{query}"}
     note = (
         f"{len(slots)} free times (capacity {info['capacity']}, {info['days_ahead']} days "
         f"ahead), {count} bodies round-robin"
