@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from bookings import admin_views, availability, services
+from bookings import admin_views, availability, records, services
 from bookings.emails import send_due
 from bookings.models import (
     BookingSettings,
@@ -650,7 +650,10 @@ class ConsultationAdmin(admin.ModelAdmin):
                 ),
                 note_form=NoteForm(),
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and request.method == "GET":
+            records.record_access(request.user, object_id)  # the access trail (issue 7)
+        return response
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}

@@ -6,9 +6,9 @@ append-only ``ConsultationAccess`` and ``ErasureLog`` models, and the patients' 
 ``bookings.handle_data_requests``. The email address travels in POST bodies only, never in
 a URL, and is never logged.
 
-``AccessAuditMixin`` and ``ConsultationAccessInline`` are for ``ConsultationAdmin``: the
-mixin records each opening of a consultation's detail page; the inline shows the trail to
-staff with ``bookings.view_consultationaccess``.
+``ConsultationAdmin.change_view`` calls ``records.record_access`` for each opening of a
+consultation's page; ``ConsultationAccessInline`` shows that trail on the page to staff
+with ``bookings.view_consultationaccess``.
 """
 
 from django import forms
@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from bookings import records
-from bookings.models import Consultation, ConsultationAccess, ErasureLog
+from bookings.models import ConsultationAccess, ErasureLog
 
 RIGHTS_PERMISSION = "bookings.handle_data_requests"
 TRAIL_PERMISSION = "bookings.view_consultationaccess"
@@ -73,18 +73,6 @@ class ConsultationAccessInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(TRAIL_PERMISSION)
-
-
-class AccessAuditMixin:
-    """For ConsultationAdmin: each successful opening of the detail page is recorded."""
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200 and request.method == "GET":
-            consultation = Consultation.objects.filter(pk=object_id).only("pk").first()
-            if consultation is not None:
-                records.record_access(request.user, consultation)
-        return response
 
 
 class EmailForm(forms.Form):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from bookings import services
 from bookings.models import Consultation, ConsultationAccess, ErasureLog
 from bookings.records import record_access
-from bookings.records_admin import AccessAuditMixin, ConsultationAccessInline
+from bookings.records_admin import ConsultationAccessInline
 from tests.auth import login_staff
 from tests.factories import UserFactory
 
@@ -180,39 +180,47 @@ def test_a_password_only_sign_in_cannot_open_a_record_and_leaves_no_trail(client
     assert not ConsultationAccess.objects.exists()
 
 
-def _audited_admin():
+def test_opening_a_record_appends_who_and_when(client, consultation):
+    clinician = staff_with("view_consultation", "view_consultationaccess")
+    login_staff(client, clinician)
+    url = reverse("admin:bookings_consultation_change", args=[consultation.pk])
+    assert client.get(url).status_code == 200
+    first = ConsultationAccess.objects.get()
+    assert (first.consultation, first.user) == (consultation, clinician)
+    assert client.get(url).status_code == 200
+    assert ConsultationAccess.objects.count() == 2
+    trail = client.get(reverse("admin:bookings_consultationaccess_changelist"))
+    assert consultation.reference in trail.content.decode()
+
+
+def test_a_missing_record_writes_no_trail(client, db):
+    clinician = staff_with("view_consultation")
+    login_staff(client, clinician)
+    response = client.get(reverse("admin:bookings_consultation_change", args=[999999]))
+    assert response.status_code == 302
+    assert not ConsultationAccess.objects.exists()
+
+
+def _open_with_trail_inline(rf, user, consultation):
     base = type(admin.site._registry[Consultation])
-    cls = type(
-        "AuditedConsultationAdmin",
-        (AccessAuditMixin, base),
-        {"inlines": [*base.inlines, ConsultationAccessInline]},
-    )
-    return cls(Consultation, admin.site)
-
-
-def _open(rf, user, consultation):
+    with_inline = type(
+        "WithTrail", (base,), {"inlines": [*base.inlines, ConsultationAccessInline]}
+    )(Consultation, admin.site)
     request = rf.get(reverse("admin:bookings_consultation_change", args=[consultation.pk]))
     request.user = user
     request.session = {}
-    response = _audited_admin().change_view(request, str(consultation.pk))
+    response = with_inline.change_view(request, str(consultation.pk))
     response.render()
     return response
 
 
-def test_opening_a_record_appends_who_and_when_and_shows_the_trail(rf, consultation):
+def test_the_trail_inline_shows_only_to_those_allowed_to_read_it(rf, consultation):
     clinician = staff_with("view_consultation", "view_consultationaccess")
-    response = _open(rf, clinician, consultation)
+    _open_with_trail_inline(rf, clinician, consultation)
+    response = _open_with_trail_inline(rf, clinician, consultation)
     assert response.status_code == 200
-    first = ConsultationAccess.objects.get()
-    assert (first.consultation, first.user) == (consultation, clinician)
-    response = _open(rf, clinician, consultation)
-    assert ConsultationAccess.objects.count() == 2
     assert "Who opened this record" in response.content.decode()
-
-
-def test_the_trail_on_the_record_is_hidden_without_the_view_permission(rf, consultation):
     receptionist = staff_with("view_consultation")
-    _open(rf, receptionist, consultation)
-    response = _open(rf, receptionist, consultation)
-    assert ConsultationAccess.objects.filter(user=receptionist).count() == 2
+    response = _open_with_trail_inline(rf, receptionist, consultation)
     assert "Who opened this record" not in response.content.decode()
+    assert ConsultationAccess.objects.filter(user=receptionist).count() == 1
