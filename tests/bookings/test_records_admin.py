@@ -224,3 +224,20 @@ def test_the_trail_inline_shows_only_to_those_allowed_to_read_it(rf, consultatio
     response = _open_with_trail_inline(rf, receptionist, consultation)
     assert "Who opened this record" not in response.content.decode()
     assert ConsultationAccess.objects.filter(user=receptionist).count() == 1
+
+
+def test_an_anonymised_record_still_opens_in_the_back_office(client, consultation):
+    from bookings.records import consultations_anonymise
+
+    consultations_anonymise(ids=[consultation.pk])
+    owner = staff_with(superuser=True)
+    login_staff(client, owner)
+    response = client.get(reverse("admin:bookings_consultation_change", args=[consultation.pk]))
+    assert response.status_code == 200
+    assert "Anonymised" in response.content.decode()
+    for name in ("changelist", "agenda", "export"):
+        assert client.get(reverse(f"admin:bookings_consultation_{name}")).status_code == 200
+    from bookings import admin_views
+
+    exported = admin_views.export_csv(Consultation.objects.all()).content.decode()
+    assert "Anonymised" in exported and "ayesha" not in exported.lower()
