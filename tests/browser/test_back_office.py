@@ -4,7 +4,6 @@ agenda, confirm a pending request, and the patient's confirmation email goes out
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 from django_otp.oath import totp
@@ -13,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bookings import availability
 from bookings.models import Consultation, OutboundEmail
 from bookings.seed import ensure_booking_defaults
+from tests.bookings.test_back_office import role_group
 from tests.factories import ConsultationFactory, UserFactory
 from treatments.seed import ensure_microneedling
 
@@ -37,7 +37,7 @@ def test_reception_confirms_todays_request_from_the_agenda(desktop_page, live_se
         email="sana@example.com",
     )
     receptionist = UserFactory(username="reception1")
-    receptionist.groups.add(Group.objects.get(name="Reception"))
+    receptionist.groups.add(role_group("Reception"))
     device = TOTPDevice.objects.create(user=receptionist, name="Authenticator app", confirmed=True)
 
     page = desktop_page
