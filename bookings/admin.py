@@ -17,7 +17,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from bookings import admin_views, availability, records, services
+from bookings import admin_views, availability, courses, records, services
+from bookings.courses import NextSessionOverdueFilter
 from bookings.emails import send_due
 from bookings.models import (
     BookingSettings,
@@ -46,6 +47,11 @@ class BookingSettingsAdmin(admin.ModelAdmin):
             {"fields": ["consultation_minutes", "buffer_minutes", "capacity"]},
         ),
         ("What patients may book", {"fields": ["min_notice_hours", "max_days_ahead"]}),
+        (
+            "After the request",
+            {"fields": ["patient_change_notice_hours", "reminder_hours_before"]},
+        ),
+        ("Health records", {"fields": ["retention_months"]}),
     ]
 
     def has_add_permission(self, request):
@@ -312,12 +318,21 @@ class ConsultationAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_display_links = ["reference", "full_name"]
-    list_filter = ["status", "treatment", WhenFilter, "flagged"]
+    list_filter = ["status", "treatment", WhenFilter, "flagged", NextSessionOverdueFilter]
     search_fields = ["reference", "full_name", "email", "phone"]
     date_hierarchy = "starts_at"
     list_select_related = ["treatment"]
     ordering = ["starts_at", "pk"]
     list_per_page = 50
+
+    @admin.display(description="Session")
+    def session_of(self, obj):
+        return courses.session_of(obj)
+
+    @admin.display(description="Next session due")
+    def next_due(self, obj):
+        return courses.next_due(obj)
+
     inlines = [ConsultationNoteInline, ConsultationEventInline]
     actions = [
         _bulk(TRANSITIONS["confirm"]),
@@ -339,6 +354,8 @@ class ConsultationAdmin(admin.ModelAdmin):
                     "treatment",
                     "starts_at",
                     "ends_at",
+                    "session_of",
+                    "next_due",
                     "flagged",
                     "screening",
                 ]
@@ -365,6 +382,8 @@ class ConsultationAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "reference",
+        "session_of",
+        "next_due",
         "status",
         "status_badge",
         "treatment",

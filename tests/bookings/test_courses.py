@@ -119,3 +119,12 @@ def test_next_session_page_offers_only_times_in_the_window(client, booking_rules
     assert (new.email, new.full_name, new.status) == (done.email, done.full_name, "pending")
     assert len(new.screening_answers) == treatment.contraindications.count()
     assert courses.session_number(new) == 2
+
+
+def test_reception_sees_the_session_number_and_finds_overdue_patients_in_admin(admin_client):
+    treatment = TreatmentFactory(sessions_min=3, sessions_max=6, weeks_between_max=6)
+    long_ago = session(treatment, karachi(2025, 1, 5, 11), email="late@example.com")
+    detail = admin_client.get(f"/admin/bookings/consultation/{long_ago.pk}/change/")
+    assert "Session 1 of 3–6" in detail.content.decode()
+    overdue = admin_client.get("/admin/bookings/consultation/", {"next_session": "overdue"})
+    assert long_ago.reference in overdue.content.decode()
