@@ -61,7 +61,16 @@ def chrome_path() -> str:
     sys.exit("Chromium not found: `sudo apt-get install chromium` (or set CHROME_PATH).")
 
 
-def lighthouse(url: str, out_dir: Path) -> dict:
+def lighthouse(url: str, out_dir: Path, attempts: int = 3) -> dict:
+    """Lighthouse on one page, again when Chromium's trace fails (it does on a busy box)."""
+    for _ in range(attempts):
+        result = lighthouse_once(url, out_dir)
+        if "error" not in result:
+            break
+    return result
+
+
+def lighthouse_once(url: str, out_dir: Path) -> dict:
     report_path = out_dir / (re.sub(r"[^a-z0-9]+", "-", url.split("://", 1)[1]) + ".json")
     env = {**os.environ, "CHROME_PATH": chrome_path()}
     result = subprocess.run(  # noqa: S603 (our own tools, fixed arguments)
@@ -83,6 +92,9 @@ def lighthouse(url: str, out_dir: Path) -> dict:
     if result.returncode != 0 or not report_path.exists():
         return {"error": (result.stderr or result.stdout).strip()[-500:]}
     report = json.loads(report_path.read_text())
+    report_path.unlink()
+    if report.get("runtimeError"):
+        return {"error": report["runtimeError"].get("message", "Lighthouse runtime error")}
     scores = {name: round((report["categories"][name]["score"] or 0) * 100) for name in CATEGORIES}
     losing = []
     for name in CATEGORIES:
