@@ -30,6 +30,7 @@ from bookings.models import (
     OutboundEmail,
     StaffCalendarFeed,
 )
+from bookings.records_admin import ConsultationAccessInline
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -333,7 +334,7 @@ class ConsultationAdmin(admin.ModelAdmin):
     def next_due(self, obj):
         return courses.next_due(obj)
 
-    inlines = [ConsultationNoteInline, ConsultationEventInline]
+    inlines = [ConsultationNoteInline, ConsultationEventInline, ConsultationAccessInline]
     actions = [
         _bulk(TRANSITIONS["confirm"]),
         "reschedule_selected",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.core.cache import cache
 
 from clinic.models import PROFILE_CACHE_KEY, ClinicProfile, PrivacyNotice
+from treatments.cache import bump_content_version
 
 
 @admin.register(ClinicProfile)
@@ -22,7 +23,9 @@ class ClinicProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        # The details appear on every page: drop the cached profile and the cached pages.
         cache.delete(PROFILE_CACHE_KEY)
+        bump_content_version()
 
 
 @admin.register(PrivacyNotice)
@@ -34,6 +37,10 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["version", "effective_from", "summary", "body", "created_at"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_content_version()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -266,6 +266,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Abuse limits ---------------------------------------------------------------------
 RATELIMIT_IP_META_KEY = "clinic.ratelimit.client_ip"
 RATELIMIT_VIEW = "clinic.views.too_many_requests"
+BOOKINGS_RATE_LIMIT = env.str("DJANGO_BOOKINGS_RATE_LIMIT", default="10/h")
 # Off only for load benchmarks from one address (bench/run.py sets it); never in production.
 RATELIMIT_ENABLE = env.bool("DJANGO_RATELIMIT_ENABLE", default=True)
 # Only addresses of our own reverse proxy may tell us the client's address.

@@ -10,12 +10,14 @@ from django.views.decorators.http import require_GET
 
 from clinic.models import ClinicProfile, PrivacyNotice
 from clinic.structured_data import medical_clinic
+from treatments.cache import cached_public_page
 from treatments.models import Treatment
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
+@cached_public_page
 def home(request):
     treatments = Treatment.objects.published().only("name", "slug", "summary")
     return render(
@@ -26,6 +28,7 @@ def home(request):
 
 
 @require_GET
+@cached_public_page
 def contact(request):
     return render(
         request, "clinic/contact.html", {"clinic_jsonld": medical_clinic(ClinicProfile.current())}
@@ -33,6 +36,7 @@ def contact(request):
 
 
 @require_GET
+@cached_public_page
 def privacy(request):
     return render(request, "clinic/privacy.html", {"notice": PrivacyNotice.current()})
 

@@ -16,3 +16,11 @@ def test_a_fresh_database_has_the_three_staff_roles_with_their_permissions():
     assert "bookings.view_consultation" in roles["Clinicians"]
     assert "bookings.change_consultation" not in roles["Clinicians"]
     assert not any(perm.startswith("bookings.") for perm in roles["Content editors"])
+
+
+@pytest.mark.django_db
+def test_clinicians_may_read_the_access_trail_and_reception_may_not():
+    clinicians = Group.objects.get(name="Clinicians")
+    reception = Group.objects.get(name="Reception")
+    assert clinicians.permissions.filter(codename="view_consultationaccess").exists()
+    assert not reception.permissions.filter(codename="view_consultationaccess").exists()

@@ -160,3 +160,36 @@ def test_templates_carry_no_inline_script_or_style(client):
         assert "<style" not in html, name
         assert not re.search(r"\sstyle=\"", html), name
         assert not re.search(r"\son[a-z]+=\"", html), name
+
+
+@pytest.mark.django_db
+def test_home_page_is_cached_and_a_clinic_profile_edit_in_admin_shows_at_once(admin_client):
+    from django.test import Client
+
+    from clinic.models import ClinicProfile
+
+    client = Client()
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    with_cache = client.get("/")
+    assert with_cache["X-Page-Cache"] == "hit"
+    profile = ClinicProfile.objects.get()
+    data = {
+        field: getattr(profile, field)
+        for field in (
+            "name",
+            "tagline",
+            "street_address",
+            "locality",
+            "region",
+            "postal_code",
+            "country",
+            "phone",
+            "whatsapp",
+            "email",
+            "hours_text",
+        )
+    }
+    data["phone"] = "+92 51 1112223"
+    response = admin_client.post(f"/admin/clinic/clinicprofile/{profile.pk}/change/", data)
+    assert response.status_code == 302
+    assert "+92 51 1112223" in client.get("/").content.decode()
