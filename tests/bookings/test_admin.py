@@ -114,6 +114,10 @@ def test_staff_add_internal_notes(admin_client, consultation):
             "events-INITIAL_FORMS": "1",
             "events-MIN_NUM_FORMS": "0",
             "events-MAX_NUM_FORMS": "1000",
+            "accesses-TOTAL_FORMS": "0",
+            "accesses-INITIAL_FORMS": "0",
+            "accesses-MIN_NUM_FORMS": "0",
+            "accesses-MAX_NUM_FORMS": "1000",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
