@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from bookings import availability
 from bookings.calendar import staff_feed
 from bookings.models import Consultation, StaffCalendarFeed
+from clinic.spreadsheet import csv_safe
 
 FEED_DAYS_AHEAD = 90
 
@@ -134,7 +135,6 @@ def agenda(request, model_admin):
 
 # --- CSV export ------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "Reference",
     "Date",
@@ -148,12 +148,6 @@ CSV_COLUMNS = [
     "Screening flagged",
     "Requested at",
 ]
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_csv(queryset, *, filename: str = "consultations.csv") -> HttpResponse:

@@ -19,7 +19,7 @@ PRODID = "-//Khan Aesthetic & Laser Clinic//Consultations//EN"
 
 
 def consultation_uid(consultation: Consultation) -> str:
-    # The same shape as the patient's attachment in bookings/emails.py.
+    # The patient's attachment uses the same UID, so both calendars name one event.
     return f"{consultation.reference}@{settings.SITE_URL.split('//')[-1]}"
 
 

@@ -241,15 +241,16 @@ def calendar_attachment(consultation: Consultation) -> dict:
     """The consultation as an .ics file patients can add to their calendar."""
     from icalendar import Calendar, Event
 
+    from bookings.calendar import PRODID, consultation_uid
     from clinic.models import ClinicProfile
 
     clinic = ClinicProfile.current()
     calendar = Calendar()
-    calendar.add("prodid", "-//Khan Aesthetic & Laser Clinic//Consultations//EN")
+    calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
-    event.add("uid", f"{consultation.reference}@{settings.SITE_URL.split('//')[-1]}")
+    event.add("uid", consultation_uid(consultation))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", consultation.starts_at)
     event.add("dtend", consultation.ends_at)

@@ -35,6 +35,7 @@ from bookings.models import (
     ErasureLog,
     OutboundEmail,
 )
+from clinic.spreadsheet import csv_safe
 from treatments.models import Question
 
 logger = logging.getLogger(__name__)
@@ -276,19 +277,11 @@ def subject_access_csv(email: str) -> str:
                     for n, part in enumerate(value, start=1):
                         for key, sub in part.items() if isinstance(part, dict) else [("", part)]:
                             writer.writerow(
-                                [section, label, f"{field}[{n}].{key}".rstrip("."), _cell(sub)]
+                                [section, label, f"{field}[{n}].{key}".rstrip("."), csv_safe(sub)]
                             )
                 else:
-                    writer.writerow([section, label, field, _cell(value)])
+                    writer.writerow([section, label, field, csv_safe(value)])
     return out.getvalue()
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
 
 
 def subject_erase(*, email: str, actor: AbstractBaseUser) -> ErasureLog:

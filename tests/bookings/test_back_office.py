@@ -15,8 +15,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from bookings import services
-from bookings.admin_views import csv_safe
 from bookings.models import Consultation, OutboundEmail, StaffCalendarFeed
+from clinic.spreadsheet import csv_safe
 from tests.auth import login_staff
 from tests.bookings.conftest import KARACHI
 from tests.factories import ConsultationFactory, UserFactory
