@@ -66,6 +66,7 @@ test: $(VENV)/.dev
 	env $(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(BIN)/pytest
 
+serve: export DJANGO_EMAIL_WORKER ?= 1
 serve: $(VENV)/.runtime
 	$(MANAGE) collectstatic --noinput
 	$(MANAGE) migrate --noinput

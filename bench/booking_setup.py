@@ -21,6 +21,7 @@ else:
         BookingSettings.objects.filter(pk=BookingSettings.load().pk).update(
             max_days_ahead=int(days)
         )
+        availability.rules_changed()
     treatments = load_treatments()
     rules = availability.load_rules()
     slots = availability.upcoming_free_slots(rules, now=timezone.now())

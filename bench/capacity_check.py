@@ -1,4 +1,5 @@
-# Run by bench/run.py through `manage.py shell -c`: prints one CAPACITY_JSON line.
+# Run by bench/run.py through `manage.py shell -c`: prints one CAPACITY_JSON line
+# (with the outbox's emails counted by status).
 # A double booking is a start time holding more active consultations than the clinic's
 # capacity, or two active consultations overlapping on the same seat.
 import json
@@ -8,7 +9,7 @@ from django.db.models import Count
 result = {"checked": False}
 try:
     from bookings import availability
-    from bookings.models import Consultation
+    from bookings.models import Consultation, OutboundEmail
 except ImportError as error:
     result["reason"] = f"the booking app is not complete yet ({error})"
 else:
@@ -24,5 +25,8 @@ else:
         "slots": len(per_start),
         "over_capacity": len(over) + same_seat,
         "examples": [str(row["starts_at"]) for row in over[:5]],
+        "emails": dict(
+            OutboundEmail.objects.values_list("status").annotate(n=Count("pk")).order_by()
+        ),
     }
 print("CAPACITY_JSON " + json.dumps(result))

@@ -61,6 +61,10 @@ class BookingSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        availability.rules_changed()
+
     def changelist_view(self, request, extra_context=None):
         # One row: go straight to it.
         obj = BookingSettings.load()
@@ -72,6 +76,18 @@ class ClosureAdmin(admin.ModelAdmin):
     list_display = ["reason", "starts_on", "ends_on"]
     date_hierarchy = "starts_on"
     search_fields = ["reason"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        availability.rules_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        availability.rules_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        availability.rules_changed()
 
 
 class ConsultationEventInline(admin.TabularInline):

@@ -2,16 +2,29 @@
 
 Loading the rules costs two queries (settings with opening hours, closures) and the
 bookings already made one more; everything else is arithmetic in clinic time.
+
+Both are cached in the shared cache under version numbers: staff changing hours,
+closures or settings call ``rules_changed``; every write that takes or frees a place
+calls ``bookings_changed`` once its transaction commits. A cached list of free times is
+still filtered by the notice period when read, so it is never out of date by the clock.
 """
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from bookings.models import BookingSettings, Closure, Consultation, OpeningHours
+from clinic.page_cache import bump, shared_value, versions
+
+RULES_VERSION = "bookings:rules-version"
+BOOKINGS_VERSION = "bookings:bookings-version"
+# Bounds how stale a process-local cache (no REDIS_URL) can be across worker processes.
+CACHE_TIMEOUT = 5 * 60
 
 
 def clinic_tz() -> dt.tzinfo:
@@ -130,6 +143,24 @@ def taken(rules: Rules, start: dt.datetime, busy: Iterable[Busy]) -> int:
     return sum(b.count for b in busy if b.starts_at < end and b.ends_at + rules.buffer > start)
 
 
+class BusyIndex:
+    """``taken`` for many starts: busy times sorted by start, so each start looks only at
+    the consultations that could overlap it rather than at every one in the window."""
+
+    def __init__(self, rules: Rules, busy: Iterable[Busy]):
+        self.rules = rules
+        self.busy = sorted(busy, key=lambda b: b.starts_at)
+        self.starts = [b.starts_at for b in self.busy]
+        self.longest = max((b.ends_at - b.starts_at for b in self.busy), default=dt.timedelta(0))
+
+    def taken(self, start: dt.datetime) -> int:
+        rules = self.rules
+        end = start + rules.length + rules.buffer
+        first = bisect.bisect_right(self.starts, start - rules.buffer - self.longest)
+        last = bisect.bisect_left(self.starts, end)
+        return sum(b.count for b in self.busy[first:last] if b.ends_at + rules.buffer > start)
+
+
 def free_slots(
     rules: Rules,
     busy: Iterable[Busy],
@@ -137,13 +168,15 @@ def free_slots(
     now: dt.datetime,
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
+    earliest: dt.datetime | None = None,
 ) -> dict[dt.date, list[dt.datetime]]:
-    """Free start times per clinic day (only days with at least one)."""
-    busy = list(busy)
+    """Free start times per clinic day (only days with at least one), from ``earliest``
+    (by default the end of the notice period)."""
+    index = BusyIndex(rules, busy)
     first, last = first_and_last_day(rules, now)
     first_day = max(first_day or first, first)
     last_day = min(last_day or last, last)
-    earliest = now + rules.min_notice
+    earliest = earliest or now + rules.min_notice
     result: dict[dt.date, list[dt.datetime]] = {}
     day = first_day
     while day <= last_day:
@@ -151,7 +184,7 @@ def free_slots(
             times = [
                 start
                 for start in day_starts(rules, day)
-                if start >= earliest and taken(rules, start, busy) < rules.capacity
+                if start >= earliest and index.taken(start) < rules.capacity
             ]
             if times:
                 result[day] = times
@@ -173,6 +206,69 @@ def upcoming_free_slots(rules: Rules, *, now: dt.datetime) -> dict[dt.date, list
     """Free times from now to the last bookable day (one query)."""
     start, end = window(rules, now)
     return free_slots(rules, load_busy(rules, start, end), now=now)
+
+
+def rules_changed() -> None:
+    """Staff changed opening hours, closures or booking settings; counted once the
+    current transaction commits, so no one caches the old rules under the new number."""
+    transaction.on_commit(lambda: bump(RULES_VERSION))
+
+
+def bookings_changed() -> None:
+    """A place was taken or freed; counted once the current transaction commits."""
+    transaction.on_commit(lambda: bump(BOOKINGS_VERSION))
+
+
+def current_rules(*, version: int | None = None) -> Rules:
+    """``load_rules`` through the cache (``version``: the rules version, if already read)."""
+    today = timezone.localdate(timezone.now(), clinic_tz())
+    if version is None:
+        (version,) = versions(RULES_VERSION)
+    key = f"bookings:rules:{version}:{today.isoformat()}"
+    return shared_value("bookings:rules", key, lambda: load_rules(today=today), CACHE_TIMEOUT)
+
+
+def current_free_slots(
+    rules: Rules, *, now: dt.datetime, version: tuple[int, int] | None = None
+) -> dict[dt.date, list[dt.datetime]]:
+    """``upcoming_free_slots`` through the cache, for the rules ``current_rules`` gives:
+    today's free times, less those now inside the notice period. ``version``: the rules
+    and bookings versions, if already read."""
+    today = timezone.localdate(now, clinic_tz())
+    rules_version, bookings_version = version or versions(RULES_VERSION, BOOKINGS_VERSION)
+    key = f"bookings:free:{rules_version}:{bookings_version}:{today.isoformat()}"
+
+    def build():
+        start, end = window(rules, now)
+        return free_slots(rules, load_busy(rules, start, end), now=now, earliest=start)
+
+    return without_notice(shared_value("bookings:free", key, build, CACHE_TIMEOUT), rules, now=now)
+
+
+def next_bookable_start(rules: Rules, *, now: dt.datetime) -> dt.datetime | None:
+    """The first start on the opening-hours grid outside the notice period, free or not.
+    The free times on offer can only change by the clock when this passes."""
+    earliest = now + rules.min_notice
+    day = timezone.localdate(earliest, clinic_tz())
+    _, last = first_and_last_day(rules, now)
+    while day <= last:
+        for start in day_starts(rules, day):
+            if start >= earliest:
+                return start
+        day += dt.timedelta(days=1)
+    return None
+
+
+def without_notice(
+    slots: dict[dt.date, list[dt.datetime]], rules: Rules, *, now: dt.datetime
+) -> dict[dt.date, list[dt.datetime]]:
+    earliest = now + rules.min_notice
+    result = {}
+    for day, starts in slots.items():
+        if starts[-1] < earliest:
+            continue
+        result[day] = starts if starts[0] >= earliest else [s for s in starts if s >= earliest]
+    return result
 
 
 def next_free(

@@ -66,8 +66,11 @@ def _render_optional(name: str, context: dict) -> str:
 
 
 def save_and_send_after_commit(emails: Iterable[OutboundEmail]) -> list[OutboundEmail]:
-    """Save the rows in the current transaction and try them right after it commits."""
+    """Save the rows in the current transaction and, unless the worker sends the outbox
+    (``EMAIL_SENT_BY_WORKER``), try them right after it commits."""
     rows = OutboundEmail.objects.bulk_create(list(emails))
+    if settings.EMAIL_SENT_BY_WORKER:
+        return rows
     ids = [row.pk for row in rows if row.pk is not None]
     if ids:
         transaction.on_commit(lambda: send_due(ids=ids))

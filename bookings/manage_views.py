@@ -158,8 +158,8 @@ def manage_move(request, consultation):
     if not can_change(consultation):
         return _page(request, consultation, status=409 if request.method == "POST" else 200)
     now = timezone.now()
-    rules = availability.load_rules()
-    slots = availability.upcoming_free_slots(rules, now=now)
+    rules = availability.current_rules()
+    slots = availability.current_free_slots(rules, now=now)
     # The patient's own time is not "another" time.
     for day in list(slots):
         slots[day] = [s for s in slots[day] if s != consultation.starts_at]
@@ -186,7 +186,7 @@ def manage_move(request, consultation):
             except SlotUnavailable:
                 error = "Sorry, that time was just taken or is no longer available. Please choose another."
                 consultation.refresh_from_db()
-                slots = availability.upcoming_free_slots(rules, now=now)
+                slots = availability.current_free_slots(rules, now=now)
             except BookingError as exc:
                 consultation.refresh_from_db()
                 return _page(request, consultation, status=409, refused=True, message=str(exc))
@@ -242,15 +242,15 @@ def _in_window(slots, window):
 def manage_next(request, consultation):
     """Book the next session of a course: only times inside the spacing window, the
     patient's details carried over, the health questions asked again."""
-    from bookings.views import load_treatments
+    from bookings.views import current_treatments
 
     window = courses.next_session_offer(consultation)
-    option = load_treatments().get(consultation.treatment.slug)
+    option = current_treatments().get(consultation.treatment.slug)
     if window is None or option is None:
         return _page(request, consultation, no_next=True)
     now = timezone.now()
-    rules = availability.load_rules()
-    slots = _in_window(availability.upcoming_free_slots(rules, now=now), window)
+    rules = availability.current_rules()
+    slots = _in_window(availability.current_free_slots(rules, now=now), window)
     source = request.POST if request.method == "POST" else request.GET
     day = parse_day(source.get("date"))
     if day not in slots:
@@ -291,7 +291,7 @@ def manage_next(request, consultation):
                 except SlotUnavailable:
                     taken = True
                     form.add_error("slot", "Sorry, someone booked that time a moment ago.")
-                    slots = _in_window(availability.upcoming_free_slots(rules, now=now), window)
+                    slots = _in_window(availability.current_free_slots(rules, now=now), window)
                 else:
                     url = reverse("bookings:manage", args=[manage_token(result.consultation)])
                     return redirect(url + "?done=booked")

@@ -169,8 +169,9 @@ class Closure(models.Model):
 class BookingDay(models.Model):
     """One row per clinic day that has bookings: the row locked while a time is taken.
 
-    Locking it (``select_for_update``) serialises bookings for that day, so counting the
-    consultations already there and adding one cannot interleave with another request.
+    Locking it (an upsert that takes the row lock) serialises bookings for that day, so
+    counting the consultations already there and adding one cannot interleave with
+    another request.
     """
 
     date = models.DateField(unique=True)

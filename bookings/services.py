@@ -78,9 +78,15 @@ class RequestResult:
 
 
 def _lock_day(day: dt.date) -> None:
-    """Lock the clinic day's row, creating it first if this is the day's first booking."""
-    BookingDay.objects.bulk_create([BookingDay(date=day)], ignore_conflicts=True)
-    BookingDay.objects.select_for_update().get(date=day)
+    """Lock the clinic day's row until the transaction ends, in one statement: an upsert
+    creates the row for the day's first booking and otherwise locks the existing one
+    (INSERT ... ON CONFLICT DO UPDATE takes the row lock, as SELECT FOR UPDATE would)."""
+    BookingDay.objects.bulk_create(
+        [BookingDay(date=day)],
+        update_conflicts=True,
+        unique_fields=["date"],
+        update_fields=["date"],
+    )
 
 
 def _claim_seat(
@@ -228,6 +234,7 @@ def consultation_request(
                 idempotency_key=idempotency_key,
             )
             consultation.save(force_insert=True)
+            availability.bookings_changed()
             _log(consultation, previous="", actor=None, note="Requested online.")
             context = consultation_context(consultation)
             save_and_send_after_commit(
@@ -303,6 +310,7 @@ def _transition(
             fields.append(name)
         current.status = target
         current.save(update_fields=fields)
+        availability.bookings_changed()
         _log(current, previous=previous, actor=actor, note=note)
         if callable(email):
             email = email(previous)
@@ -468,6 +476,7 @@ def consultation_reschedule(
         current.save(
             update_fields=["starts_at", "ends_at", "seat", "reminder_sent_at", "updated_at"]
         )
+        availability.bookings_changed()
         tz = availability.clinic_tz()
         moved = (
             f"Moved from {timezone.localtime(previous_start, tz):%a %d %b %Y %H:%M} "

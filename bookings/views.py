@@ -22,6 +22,14 @@ from bookings.forms import (
 )
 from bookings.models import Consultation
 from bookings.services import SlotUnavailable, consultation_request
+from clinic.page_cache import (
+    CONTENT_VERSION,
+    cacheable_request,
+    shared_value,
+    store_page,
+    stored_page,
+    versions,
+)
 from clinic.views import too_many_requests
 from treatments.models import Treatment
 
@@ -32,6 +40,15 @@ DONE_MAX_AGE = 60 * 60 * 24 * 7
 def booking_rate(group, request) -> str:
     """Requests per IP address; the shared cache (Redis in production) counts them."""
     return getattr(settings, "BOOKINGS_RATE_LIMIT", "10/h")
+
+
+def current_treatments(*, version: int | None = None) -> dict[str, TreatmentOption]:
+    """``load_treatments`` through the cache, renewed when staff edit content
+    (``version``: the content version, if already read)."""
+    if version is None:
+        (version,) = versions(CONTENT_VERSION)
+    key = f"bookings:treatments:{version}"
+    return shared_value("bookings:treatments", key, load_treatments, availability.CACHE_TIMEOUT)
 
 
 def load_treatments() -> dict[str, TreatmentOption]:
@@ -110,8 +127,18 @@ def book(request):
     if getattr(request, "limited", False):
         return too_many_requests(request, None)
     now = timezone.now()
-    rules = availability.load_rules()
-    treatments = load_treatments()
+    content_version, rules_version, bookings_version = versions(
+        CONTENT_VERSION, availability.RULES_VERSION, availability.BOOKINGS_VERSION
+    )
+    rules = availability.current_rules(version=rules_version)
+    if request.method == "GET" and cacheable_request(request):
+        return _first_step(
+            request,
+            rules=rules,
+            now=now,
+            version=(content_version, rules_version, bookings_version),
+        )
+    treatments = current_treatments(version=content_version)
     source = request.POST if request.method == "POST" else request.GET
     slug = source.get("treatment", "")
     treatment = treatments.get(slug) if isinstance(slug, str) else None
@@ -121,7 +148,9 @@ def book(request):
     if request.method == "POST":
         return _submit(request, rules=rules, treatments=treatments, treatment=treatment, now=now)
 
-    slots = availability.upcoming_free_slots(rules, now=now)
+    slots = availability.current_free_slots(
+        rules, now=now, version=(rules_version, bookings_version)
+    )
     day = parse_day(request.GET.get("date"))
     day_unavailable = day is not None and day not in slots
     if day_unavailable:
@@ -146,9 +175,42 @@ def book(request):
     )
 
 
+def _timestamp(moment: dt.datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def _first_step(request, *, rules, now, version):
+    """/book/ with nothing chosen yet (the treatment and day step, no form to post) is the
+    same for every visitor until content, rules or bookings change, the clinic day turns,
+    or the next time on the grid passes into the notice period. The page is stored under
+    a key holding all of these, so a stored page is never out of date."""
+    content_version, rules_version, bookings_version = version
+    key = ":".join(
+        str(part)
+        for part in (
+            "page:book",
+            content_version,
+            rules_version,
+            bookings_version,
+            timezone.localdate(now, availability.clinic_tz()).isoformat(),
+            _timestamp(availability.next_bookable_start(rules, now=now)),
+        )
+    )
+    response = stored_page(key)
+    if response is None:
+        treatments = current_treatments(version=content_version)
+        slots = availability.current_free_slots(
+            rules, now=now, version=(rules_version, bookings_version)
+        )
+        treatment = next(iter(treatments.values())) if len(treatments) == 1 else None
+        page = _page(request, treatments=treatments, treatment=treatment, day=None, slots=slots)
+        response = store_page(request, key, page, timeout=availability.CACHE_TIMEOUT)
+    return response
+
+
 def _submit(request, *, rules, treatments, treatment, now):
     if treatment is None:
-        slots = availability.upcoming_free_slots(rules, now=now)
+        slots = availability.current_free_slots(rules, now=now)
         return _page(
             request,
             treatments=treatments,
@@ -191,7 +253,7 @@ def _submit(request, *, rules, treatments, treatment, now):
             return redirect("bookings:done", token=token)
 
     # Show the form again with the times free now: that day's, or the next ones.
-    slots = availability.upcoming_free_slots(rules, now=now)
+    slots = availability.current_free_slots(rules, now=now)
     chosen = parse_slot(request.POST.get("slot", ""))
     day = (
         timezone.localdate(chosen, availability.clinic_tz())

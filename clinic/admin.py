@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.core.cache import cache
 
 from clinic.models import PROFILE_CACHE_KEY, ClinicProfile, PrivacyNotice
-from treatments.cache import bump_content_version
+from clinic.page_cache import bump_content_version
 
 
 @admin.register(ClinicProfile)

@@ -220,6 +220,10 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_STAFF_EMAIL = env.str("CLINIC_STAFF_EMAIL", default="reception@khanclinic.pk")
+# With a worker running (`make serve` starts `send_queued_email --loop`), a request only
+# queues its emails and answers at once; without one (development), the request sends
+# them itself right after its transaction commits.
+EMAIL_SENT_BY_WORKER = env.bool("DJANGO_EMAIL_WORKER", default=False)
 
 # --- Security -------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

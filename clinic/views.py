@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clinic.models import ClinicProfile, PrivacyNotice
+from clinic.page_cache import cached_public_page
 from clinic.structured_data import medical_clinic
-from treatments.cache import cached_public_page
 from treatments.models import Treatment
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from treatments.cache import bump_content_version
+from clinic.page_cache import bump_content_version
 from treatments.images import delete_renditions, generate_renditions
 from treatments.models import Question, Treatment
 

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from clinic.models import ClinicProfile
+from clinic.page_cache import cached_public_page
 from clinic.structured_data import breadcrumb_list, medical_clinic
 from clinic.views import too_many_requests
-from treatments.cache import cached_public_page
 from treatments.forms import QuestionForm
 from treatments.models import Contraindication, Question, Treatment
 from treatments.selectors import aftercare_groups, plain_text, procedure_outline

@@ -15,11 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep polling until stopped.")
         parser.add_argument(
-            "--interval", type=float, default=5.0, help="Seconds between polls with --loop."
+            "--interval", type=float, default=2.0, help="Seconds between polls with --loop."
         )
         parser.add_argument("--batch", type=int, default=100, help="Most emails per poll.")
 
-    def handle(self, *args, loop=False, interval=5.0, batch=100, **options):
+    def handle(self, *args, loop=False, interval=2.0, batch=100, **options):
         if not loop:
             sent, failed = send_due(limit=batch)
             self.stdout.write(f"Sent {sent}, failed {failed}.")
@@ -38,6 +38,8 @@ class Command(BaseCommand):
             sent, failed = send_due(limit=batch)
             if sent or failed:
                 self.stdout.write(f"Sent {sent}, failed {failed}.")
+            if sent + failed >= batch:
+                continue  # a backlog: keep going without waiting
             slept = 0.0
             while slept < interval and not stopping:
                 time.sleep(0.2)
