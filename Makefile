@@ -10,7 +10,8 @@ MANAGE := $(PY) manage.py
 
 # Settings for `check --deploy`: production values, nothing real.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	DJANGO_ALLOWED_HOSTS=clinic.example DJANGO_SECURE_SSL_REDIRECT=1 DJANGO_STATIC_MANIFEST=1
+	DJANGO_ALLOWED_HOSTS=clinic.example DJANGO_SECURE_SSL_REDIRECT=1 DJANGO_STATIC_MANIFEST=1 \
+	REDIS_URL=redis://127.0.0.1:6379/0
 
 .PHONY: help run test lint format serve worker superuser bench audit clean
 

@@ -27,6 +27,11 @@ def new_reference() -> str:
     )
 
 
+# Bounds how far back a consultation overlapping a given time can start, so that lookups
+# by time use a narrow index range however many bookings the diary holds.
+MAX_CONSULTATION_MINUTES = 8 * 60
+
+
 class BookingSettings(models.Model):
     """How consultations are booked: one row, edited by staff in admin."""
 
@@ -75,6 +80,10 @@ class BookingSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(consultation_minutes__gte=5), name="booking_settings_length_min"
             ),
+            models.CheckConstraint(
+                condition=Q(consultation_minutes__lte=MAX_CONSULTATION_MINUTES),
+                name="booking_settings_length_max",
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="booking_settings_capacity"),
             models.CheckConstraint(
                 condition=Q(max_days_ahead__gte=1), name="booking_settings_days_ahead"
@@ -88,6 +97,13 @@ class BookingSettings(models.Model):
         errors = {}
         if self.consultation_minutes is not None and self.consultation_minutes < 5:
             errors["consultation_minutes"] = "A consultation needs at least 5 minutes."
+        if (
+            self.consultation_minutes is not None
+            and self.consultation_minutes > MAX_CONSULTATION_MINUTES
+        ):
+            errors["consultation_minutes"] = (
+                f"A consultation can last at most {MAX_CONSULTATION_MINUTES // 60} hours."
+            )
         if self.capacity is not None and self.capacity < 1:
             errors["capacity"] = "At least one consultation must be possible at a time."
         if self.max_days_ahead is not None and self.max_days_ahead < 1:
@@ -218,9 +234,7 @@ class Consultation(models.Model):
     seat = models.PositiveSmallIntegerField(
         default=1, editable=False, help_text="Which of the parallel places this one takes."
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     full_name = models.CharField(max_length=100)
     email = models.EmailField()
     phone = PhoneNumberField()
@@ -235,7 +249,6 @@ class Consultation(models.Model):
     )
     flagged = models.BooleanField(
         default=False,
-        db_index=True,
         help_text="The patient answered yes to a screening question: a clinician should review.",
     )
     consent_version = models.CharField(

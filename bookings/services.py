@@ -99,12 +99,7 @@ def _claim_seat(
     """Inside the day's lock: a free seat for ``starts_at``, or the consultation already
     made with this idempotency key. Raises SlotUnavailable when every place is taken."""
     end = starts_at + rules.length + rules.buffer
-    overlapping = Q(
-        status__in=Consultation.ACTIVE_STATUSES,
-        starts_at__lt=end,
-        ends_at__gt=starts_at - rules.buffer,
-    )
-    query = overlapping
+    query = availability.overlapping(rules, starts_at, end)
     if idempotency_key is not None:
         query |= Q(idempotency_key=idempotency_key)
     rows = Consultation.objects.filter(query)

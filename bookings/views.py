@@ -196,7 +196,7 @@ def _first_step(request, *, rules, now, version):
             _timestamp(availability.next_bookable_start(rules, now=now)),
         )
     )
-    response = stored_page(key)
+    response = stored_page(request, key, timeout=availability.CACHE_TIMEOUT)
     if response is None:
         treatments = current_treatments(version=content_version)
         slots = availability.current_free_slots(

@@ -48,6 +48,17 @@ def bump(name: str) -> None:
 _in_process: dict[str, tuple[str, float, Any]] = {}
 
 
+def _kept(slot: str, key: str) -> Any:
+    kept = _in_process.get(slot)
+    if kept is not None and kept[0] == key and kept[1] > time.monotonic():
+        return kept[2]
+    return None
+
+
+def _keep(slot: str, key: str, value: Any, timeout: int) -> None:
+    _in_process[slot] = (key, time.monotonic() + timeout, value)
+
+
 def shared_value(slot: str, key: str, build: Callable[[], Any], timeout: int) -> Any:
     """The value stored under ``key`` in the shared cache, built and stored on a miss.
 
@@ -55,15 +66,13 @@ def shared_value(slot: str, key: str, build: Callable[[], Any], timeout: int) ->
     ``slot`` is also kept in this process for up to ``timeout`` seconds, so while the
     versions stay the same no cache round trip is needed at all.
     """
-    now = time.monotonic()
-    kept = _in_process.get(slot)
-    if kept is not None and kept[0] == key and kept[1] > now:
-        return kept[2]
-    value = cache.get(key)
+    value = _kept(slot, key)
     if value is None:
-        value = build()
-        cache.set(key, value, timeout)
-    _in_process[slot] = (key, now + timeout, value)
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            cache.set(key, value, timeout)
+        _keep(slot, key, value, timeout)
     return value
 
 
@@ -95,10 +104,15 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def stored_page(key: str) -> HttpResponse | None:
-    stored = cache.get(key)
+def stored_page(request, key: str, timeout: int = PAGE_TIMEOUT) -> HttpResponse | None:
+    """The page stored under ``key`` (this process's copy first), or None."""
+    slot = f"page:{request.path}"
+    stored = _kept(slot, key)
     if stored is None:
-        return None
+        stored = cache.get(key)
+        if stored is None:
+            return None
+        _keep(slot, key, stored, timeout)
     content, content_type = stored
     response = HttpResponse(content, content_type=content_type)
     response["X-Page-Cache"] = "hit"
@@ -110,7 +124,9 @@ def store_page(request, key: str, response, timeout: int = PAGE_TIMEOUT):
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
     if _cacheable_response(request, response):
-        cache.set(key, (response.content, response["Content-Type"]), timeout)
+        stored = (response.content, response["Content-Type"])
+        cache.set(key, stored, timeout)
+        _keep(f"page:{request.path}", key, stored, timeout)
         response["X-Page-Cache"] = "miss"
     return response
 
@@ -123,7 +139,7 @@ def cached_public_page(view):
         if not cacheable_request(request):
             return view(request, *args, **kwargs)
         key = f"page:{content_version()}:{request.path}"
-        response = stored_page(key)
+        response = stored_page(request, key)
         if response is None:
             response = store_page(request, key, view(request, *args, **kwargs))
         return response
