@@ -135,6 +135,24 @@ def test_with_the_server_up_emails_go_out_right_after_commit(
     assert OutboundEmail.objects.filter(status="sent").count() == 2
 
 
+def test_with_the_worker_running_a_request_only_queues_and_the_worker_sends(
+    client, smtp, form_data, privacy_notice, booking_rules, settings
+):
+    settings.EMAIL_SENT_BY_WORKER = True  # as under `make serve`
+    smtp.start()
+    assert submit(client, form_data, 8).status_code == 302
+    time.sleep(0.3)
+    assert smtp.handler.messages == []
+    assert OutboundEmail.objects.filter(status="queued", attempts=0).count() == 2
+
+    call_command("send_queued_email")  # one pass of the worker's loop
+    assert sorted(rcpt for rcpt, _ in smtp.handler.messages) == [
+        "patient8@example.com",
+        "reception@khanclinic.example",
+    ]
+    assert OutboundEmail.objects.filter(status="sent").count() == 2
+
+
 def test_backoff_grows_and_is_capped():
     assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff(50).total_seconds() == 2 * 60 * 60

@@ -44,3 +44,14 @@ def test_production_starts_with_secret_key_and_allowed_hosts():
 def test_debug_mode_needs_no_configuration():
     result = run_check(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_deploy_check_asks_for_a_shared_cache(settings):
+    from clinic.checks import shared_cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [w.id for w in shared_cache(None)] == ["clinic.W001"]
+    settings.CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://x:6379/0"}
+    }
+    assert shared_cache(None) == []
