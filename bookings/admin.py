@@ -747,6 +747,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
         "created_at",
         "consultation",
+        "template",
         "body_text",
     ]
     readonly_fields = fields

@@ -58,6 +58,26 @@ def queue_email(
     )
 
 
+def queue_consultation_email(
+    *, consultation: Consultation, to: str, subject: str, template: str
+) -> OutboundEmail:
+    """An outbox row rendered from ``emails/<template>`` and the consultation only when
+    it is sent, so the request that queues it renders nothing (the booking's hot path)."""
+    return OutboundEmail(to=to, subject=subject, template=template, consultation=consultation)
+
+
+def _render_when_sending(row: OutboundEmail) -> None:
+    if row.template and not row.body_text:
+        consultation = (
+            Consultation.objects.select_related("treatment").filter(pk=row.consultation_id).first()
+        )
+        if consultation is None:
+            raise LookupError("The consultation this email is about no longer exists.")
+        context = consultation_context(consultation)
+        row.body_text = render_to_string(f"emails/{row.template}.txt", context)
+        row.body_html = _render_optional(f"emails/{row.template}.html", context)
+
+
 def _render_optional(name: str, context: dict) -> str:
     try:
         return render_to_string(name, context)
@@ -292,6 +312,7 @@ def _describe(exc: Exception) -> str:
 def _send_one(row: OutboundEmail, connection, now: dt.datetime) -> bool:
     row.attempts += 1
     try:
+        _render_when_sending(row)
         _message(row, connection).send()
     except Exception as exc:  # any failure leaves the email queued
         row.last_error = _describe(exc)
@@ -304,7 +325,9 @@ def _send_one(row: OutboundEmail, connection, now: dt.datetime) -> bool:
     row.status = OutboundEmail.Status.SENT
     row.sent_at = timezone.now()
     row.last_error = ""
-    row.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+    row.save(
+        update_fields=["attempts", "last_error", "status", "sent_at", "body_text", "body_html"]
+    )
     return True
 
 

@@ -363,7 +363,12 @@ class OutboundEmail(models.Model):
 
     to = models.EmailField()
     subject = models.CharField(max_length=200)
-    body_text = models.TextField()
+    template = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Set when the bodies are rendered from the consultation at sending time.",
+    )
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     attachments = models.JSONField(
         default=list, blank=True, help_text="Files as {filename, mimetype, content (base64)}."
@@ -375,11 +380,10 @@ class OutboundEmail(models.Model):
         blank=True,
         related_name="emails",
     )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
+    # The worker's lookup (status, next_attempt_at) has its own index below.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(
         max_length=200, blank=True, help_text="The kind of failure only; never patient data."
     )

@@ -22,6 +22,7 @@ from bookings import availability
 from bookings.emails import (
     calendar_attachment,
     consultation_context,
+    queue_consultation_email,
     queue_email,
     save_and_send_after_commit,
 )
@@ -231,22 +232,19 @@ def consultation_request(
             consultation.save(force_insert=True)
             availability.bookings_changed()
             _log(consultation, previous="", actor=None, note="Requested online.")
-            context = consultation_context(consultation)
             save_and_send_after_commit(
                 [
-                    queue_email(
+                    queue_consultation_email(
+                        consultation=consultation,
                         to=consultation.email,
                         subject=f"We have your consultation request ({consultation.reference})",
                         template="consultation_requested",
-                        context=context,
-                        consultation=consultation,
                     ),
-                    queue_email(
+                    queue_consultation_email(
+                        consultation=consultation,
                         to=settings.CLINIC_STAFF_EMAIL,
                         subject=f"New consultation request {consultation.reference}",
                         template="staff_new_request",
-                        context=context,
-                        consultation=consultation,
                     ),
                 ]
             )

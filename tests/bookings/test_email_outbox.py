@@ -153,6 +153,20 @@ def test_with_the_worker_running_a_request_only_queues_and_the_worker_sends(
     assert OutboundEmail.objects.filter(status="sent").count() == 2
 
 
+def test_an_email_about_a_missing_consultation_fails_without_stopping_the_others(
+    client, form_data, privacy_notice, booking_rules, settings
+):
+    settings.EMAIL_SENT_BY_WORKER = True
+    assert submit(client, form_data, 9).status_code == 302
+    orphan = OutboundEmail.objects.create(
+        to="someone@example.com", subject="Orphan", template="consultation_requested"
+    )
+    assert send_due() == (2, 1)
+    orphan.refresh_from_db()
+    assert orphan.status == "queued" and orphan.last_error == "LookupError"
+    assert orphan.next_attempt_at > timezone.now()
+
+
 def test_backoff_grows_and_is_capped():
     assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff(50).total_seconds() == 2 * 60 * 60

@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from bookings.emails import MANAGE_SALT, manage_token
+from bookings.emails import MANAGE_SALT, manage_token, send_due
 from bookings.models import BookingSettings, Consultation, ConsultationEvent, OutboundEmail
 from bookings.services import consultation_confirm
 from tests.factories import ConsultationFactory
@@ -163,6 +163,7 @@ def test_move_to_a_full_time_is_refused(client, booked, treatment, first_free):
 
 def test_every_patient_email_has_the_manage_link(client, form_data):
     client.post("/book/", form_data())
+    send_due()
     consultation = Consultation.objects.get()
     patient = OutboundEmail.objects.filter(to=consultation.email)
     assert patient and manage_token(consultation) in patient[0].body_text

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from bookings import services
+from bookings.emails import send_due
 from bookings.models import Consultation, ConsultationEvent, OutboundEmail
 from bookings.services import ScreeningAnswer, SlotUnavailable, TransitionNotAllowed
 from tests.factories import UserFactory
@@ -46,6 +47,10 @@ def test_a_request_holds_the_time_logs_it_and_queues_two_emails(request_consulta
     assert (event.previous_status, event.new_status) == ("", Status.PENDING)
     emails = OutboundEmail.objects.order_by("to")
     assert [e.to for e in emails] == ["ayesha@example.com", "reception@khanclinic.example"]
+    # Rendered from the consultation when sent, not inside the patient's request.
+    assert {(e.status, e.body_text) for e in emails} == {("queued", "")}
+    assert send_due() == (2, 0)
+    emails = OutboundEmail.objects.order_by("to")
     staff = emails[1]
     assert "https://khanclinic.example/admin/bookings/consultation/" in staff.body_text
     for email in emails:
