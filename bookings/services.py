@@ -203,6 +203,8 @@ def consultation_request(
         raise SlotUnavailable("That time is no longer available.")
     day = timezone.localdate(starts_at, availability.clinic_tz())
     answers = [a.as_json() for a in screening_answers]
+    # Read before taking the day's lock, which other patients may be waiting for.
+    notice = PrivacyNotice.current()
     try:
         with transaction.atomic():
             _lock_day(day)
@@ -211,7 +213,6 @@ def consultation_request(
             )
             if existing is not None:
                 return RequestResult(existing, created=False)
-            notice = PrivacyNotice.current()
             consultation = Consultation(
                 treatment=treatment,
                 starts_at=starts_at,
