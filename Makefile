@@ -73,13 +73,13 @@ serve: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) send_queued_email --loop & trap "kill $$!" EXIT; $(BIN)/gunicorn -c gunicorn.conf.py clinic.wsgi
 
-# PostgreSQL from DATABASE_URL, or a throwaway clinic_bench database; see bench/README.md.
+# PostgreSQL from DATABASE_URL, or a throwaway clinic_bench database; see README "Performance".
 bench: $(VENV)/.dev
 	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
 	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(BENCH_ARGS)
 
-# Lighthouse and vnu (audit/package.json, exact pins) against gunicorn; see bench/README.md.
+# Lighthouse and vnu (audit/package.json, exact pins) against gunicorn; see README "Performance".
 audit: $(VENV)/.runtime
 	cd audit && npm ci --no-audit --no-fund --loglevel=error
 	$(PY) audit/run.py $(AUDIT_ARGS)

@@ -19,7 +19,9 @@ What it does, in order:
    Prints requests/s, p50/p99 latency, errors (HTTP status >= 400 and socket errors) and
    the ratio of each page's requests/s to the floor's.
 6. After the booking POSTs, counts consultations per slot in the database: a slot holding
-   more consultations than its capacity is a double booking.
+   more consultations than its capacity is a double booking. Then sends the emails the
+   POSTs queued with the worker's code and checks none is left (the servers run with
+   DJANGO_EMAIL_WORKER=1, as under `make serve`).
 7. Writes bench/results/latest.json (or latest-two-servers.json) with machine details.
 """
 

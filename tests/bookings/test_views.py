@@ -64,7 +64,7 @@ def test_a_valid_request_is_held_and_the_done_page_shows_the_reference(
 ):
     data = form_data()
     client.get(BOOK, {"treatment": data["treatment"]})  # the patient opened the form first
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = post(client, data)
     assert response.status_code == 302
     consultation = Consultation.objects.get()
