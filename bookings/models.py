@@ -249,7 +249,9 @@ class Consultation(models.Model):
     )
     flagged = models.BooleanField(
         default=False,
-        help_text="The patient answered yes to a screening question: a clinician should review.",
+        help_text=(
+            "Set when the patient answered yes to a screening question: a clinician reviews it."
+        ),
     )
     consent_version = models.CharField(
         max_length=20, help_text="The privacy notice version the patient agreed to."

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='consultation',
             name='flagged',
-            field=models.BooleanField(default=False, help_text='The patient answered yes to a screening question: a clinician should review.'),
+            field=models.BooleanField(default=False, help_text='Set when the patient answered yes to a screening question: a clinician reviews it.'),
         ),
         migrations.AlterField(
             model_name='consultation',
