@@ -69,7 +69,7 @@ def agenda_days(first: dt.date, count: int, *, now: dt.datetime) -> list[AgendaD
     rules = availability.load_rules(today=first)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(first + dt.timedelta(days=count), dt.time.min, tzinfo=tz)
-    busy = availability.load_busy(rules, start, end)
+    busy = availability.BusyIndex(rules, availability.load_busy(rules, start, end))
     consultations = list(
         Consultation.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("treatment")
@@ -82,7 +82,7 @@ def agenda_days(first: dt.date, count: int, *, now: dt.datetime) -> list[AgendaD
         rows: dict[dt.datetime, AgendaRow] = {}
         if not closed:
             for slot in availability.day_starts(rules, day):
-                taken = availability.taken(rules, slot, busy)
+                taken = busy.taken(slot)
                 free = max(rules.capacity - taken, 0) if slot > now else 0
                 rows[slot] = AgendaRow(starts_at=slot, free=free)
         for consultation in consultations:

@@ -152,16 +152,10 @@ def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
     return [Busy(r["starts_at"], r["ends_at"], r["n"]) for r in rows]
 
 
-def taken(rules: Rules, start: dt.datetime, busy: Iterable[Busy]) -> int:
-    """How many places are taken at a start: consultations whose time, with the buffer
-    after each, overlaps this one's."""
-    end = start + rules.length + rules.buffer
-    return sum(b.count for b in busy if b.starts_at < end and b.ends_at + rules.buffer > start)
-
-
 class BusyIndex:
-    """``taken`` for many starts: busy times sorted by start, so each start looks only at
-    the consultations that could overlap it rather than at every one in the window."""
+    """How many places are taken at a start: consultations whose time, with the buffer
+    after each, overlaps this one's. Busy times are sorted by start, so each start looks
+    only at the consultations that could overlap it, not at every one in the window."""
 
     def __init__(self, rules: Rules, busy: Iterable[Busy]):
         self.rules = rules
@@ -231,7 +225,8 @@ def rules_changed() -> None:
 
 
 def bookings_changed() -> None:
-    """A place was taken or freed; counted once the current transaction commits."""
+    """A consultation's time or status changed, so a place may have been taken or freed;
+    counted once the current transaction commits."""
     transaction.on_commit(lambda: bump(BOOKINGS_VERSION))
 
 
