@@ -22,6 +22,7 @@ from bookings.forms import (
 )
 from bookings.models import Consultation
 from bookings.services import SlotUnavailable, consultation_request
+from clinic.models import PrivacyNotice
 from clinic.page_cache import (
     CONTENT_VERSION,
     cacheable_request,
@@ -146,7 +147,14 @@ def book(request):
         treatment = next(iter(treatments.values()))
 
     if request.method == "POST":
-        return _submit(request, rules=rules, treatments=treatments, treatment=treatment, now=now)
+        return _submit(
+            request,
+            rules=rules,
+            treatments=treatments,
+            treatment=treatment,
+            now=now,
+            content_version=content_version,
+        )
 
     slots = availability.current_free_slots(
         rules, now=now, version=(rules_version, bookings_version)
@@ -208,7 +216,7 @@ def _first_step(request, *, rules, now, version):
     return response
 
 
-def _submit(request, *, rules, treatments, treatment, now):
+def _submit(request, *, rules, treatments, treatment, now, content_version):
     if treatment is None:
         slots = availability.current_free_slots(rules, now=now)
         return _page(
@@ -240,6 +248,7 @@ def _submit(request, *, rules, treatments, treatment, now):
                 idempotency_key=form.cleaned_data["token"],
                 rules=rules,
                 now=now,
+                privacy_notice=PrivacyNotice.current(now=now, version=content_version),
             )
         except SlotUnavailable:
             taken = True

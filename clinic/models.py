@@ -1,6 +1,11 @@
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from clinic.page_cache import CONTENT_VERSION, bump_content_version, shared_value, versions
 
 PROFILE_CACHE_KEY = "clinic:profile"
 
@@ -62,9 +67,29 @@ class ClinicProfile(models.Model):
         return profile
 
 
+# How long a process may keep the notice in force without asking the shared cache.
+NOTICE_TIMEOUT = 60
+
+
 class PrivacyNoticeQuerySet(models.QuerySet):
-    def in_force(self):
-        return self.filter(effective_from__lte=timezone.now()).order_by("-effective_from", "-pk")
+    def in_force(self, now: dt.datetime | None = None):
+        return self.filter(effective_from__lte=now or timezone.now()).order_by(
+            "-effective_from", "-pk"
+        )
+
+
+@dataclass(frozen=True)
+class NoticeInForce:
+    """The notice in force from ``since`` until ``until`` (the next notice's start)."""
+
+    notice: "PrivacyNotice | None"
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+    def covers(self, moment: dt.datetime) -> bool:
+        return (self.since is None or self.since <= moment) and (
+            self.until is None or moment < self.until
+        )
 
 
 class PrivacyNotice(models.Model):
@@ -84,6 +109,40 @@ class PrivacyNotice(models.Model):
     def __str__(self) -> str:
         return f"Privacy notice {self.version}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The notice is cached with the public pages (see ``current``).
+        transaction.on_commit(bump_content_version)
+
     @classmethod
-    def current(cls) -> "PrivacyNotice | None":
-        return cls.objects.in_force().first()
+    def current(
+        cls, *, now: dt.datetime | None = None, version: int | None = None
+    ) -> "PrivacyNotice | None":
+        """The notice in force at ``now``, the one a patient agrees to when booking.
+
+        Cached under the content version, which every saved notice bumps, together with
+        the span it is in force for: a notice scheduled for later takes over at its
+        start without anyone saving anything. ``version``: the content version, if the
+        caller has read it already."""
+        now = now or timezone.now()
+        if version is None:
+            (version,) = versions(CONTENT_VERSION)
+        entry = shared_value(
+            "clinic:privacy-notice",
+            f"clinic:privacy-notice:{version}",
+            lambda: cls._in_force_at(now),
+            NOTICE_TIMEOUT,
+            valid=lambda entry: entry.covers(now),
+        )
+        return entry.notice
+
+    @classmethod
+    def _in_force_at(cls, now: dt.datetime) -> NoticeInForce:
+        # One query over every version: a clinic has a handful.
+        notice, following = None, None
+        for candidate in cls.objects.order_by("effective_from", "pk"):
+            if candidate.effective_from <= now:
+                notice = candidate
+            elif following is None:
+                following = candidate.effective_from
+        return NoticeInForce(notice, notice.effective_from if notice else None, following)

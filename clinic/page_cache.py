@@ -59,20 +59,28 @@ def _keep(slot: str, key: str, value: Any, timeout: int) -> None:
     _in_process[slot] = (key, time.monotonic() + timeout, value)
 
 
-def shared_value(slot: str, key: str, build: Callable[[], Any], timeout: int) -> Any:
+def shared_value(
+    slot: str,
+    key: str,
+    build: Callable[[], Any],
+    timeout: int,
+    valid: Callable[[Any], bool] | None = None,
+) -> Any:
     """The value stored under ``key`` in the shared cache, built and stored on a miss.
 
     ``key`` holds the version numbers the value was built from. The last value of each
     ``slot`` is also kept in this process for up to ``timeout`` seconds, so while the
-    versions stay the same no cache round trip is needed at all.
+    versions stay the same no cache round trip is needed at all. A stored value that
+    ``valid`` rejects (one that depends on the time, say) is built again and replaces it.
     """
     value = _kept(slot, key)
-    if value is None:
-        value = cache.get(key)
-        if value is None:
-            value = build()
-            cache.set(key, value, timeout)
-        _keep(slot, key, value, timeout)
+    if value is not None and (valid is None or valid(value)):
+        return value
+    value = cache.get(key)
+    if value is None or (valid is not None and not valid(value)):
+        value = build()
+        cache.set(key, value, timeout)
+    _keep(slot, key, value, timeout)
     return value
 
 

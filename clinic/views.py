@@ -9,7 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clinic.models import ClinicProfile, PrivacyNotice
-from clinic.page_cache import cached_public_page
+from clinic.page_cache import (
+    cacheable_request,
+    cached_public_page,
+    content_version,
+    store_page,
+    stored_page,
+)
 from clinic.structured_data import medical_clinic
 from treatments.models import Treatment
 
@@ -36,9 +42,17 @@ def contact(request):
 
 
 @require_GET
-@cached_public_page
 def privacy(request):
-    return render(request, "clinic/privacy.html", {"notice": PrivacyNotice.current()})
+    # Stored per notice: one scheduled for later replaces the page when it takes over.
+    notice = PrivacyNotice.current()
+    if not cacheable_request(request):
+        return render(request, "clinic/privacy.html", {"notice": notice})
+    key = f"page:{content_version()}:{request.path}:{notice.pk if notice else 0}"
+    response = stored_page(request, key)
+    if response is None:
+        page = render(request, "clinic/privacy.html", {"notice": notice})
+        response = store_page(request, key, page)
+    return response
 
 
 @never_cache

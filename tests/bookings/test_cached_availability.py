@@ -272,3 +272,69 @@ def test_long_consultations_still_block_the_times_they_overlap(booking_rules, tr
     slots = availability.upcoming_free_slots(rules, now=now)
     blocked = [s for s in starts if s < starts[0] + dt.timedelta(hours=7, minutes=59)]
     assert not set(blocked) & set(slots.get(day, []))
+
+
+def test_the_seat_lookup_finds_exactly_the_consultations_the_overlap_query_finds(
+    booking_rules, treatment
+):
+    # The booking path counts seats with its own SQL (bookings.services._seat_rows); it
+    # must agree with availability.overlapping, which the free times are built from.
+    import uuid
+
+    from bookings.models import Consultation
+
+    rules = booking_rules
+    origin = karachi(2026, 12, 7, 9, 0)
+    made = []
+    for index, (offset, minutes, status) in enumerate(
+        [
+            (0, 30, "pending"),
+            (0, 30, "confirmed"),
+            (15, 45, "cancelled"),
+            (30, 30, "declined"),
+            (45, 480, "confirmed"),
+            (60, 30, "completed"),
+            (90, 30, "pending"),
+            (-120, 30, "confirmed"),
+            (-470, 480, "pending"),
+            (600, 30, "pending"),
+        ]
+    ):
+        starts = origin + dt.timedelta(minutes=offset)
+        made.append(
+            ConsultationFactory(
+                treatment=treatment,
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(minutes=minutes),
+                status=status,
+                seat=index + 1,
+                idempotency_key=uuid.uuid4(),
+            )
+        )
+    outside = made[-1]
+    for probe in range(-540, 720, 15):
+        start = origin + dt.timedelta(minutes=probe)
+        end = start + rules.length + rules.buffer
+        expected = set(
+            Consultation.objects.filter(availability.overlapping(rules, start, end)).values_list(
+                "pk", flat=True
+            )
+        )
+        rows = services._seat_rows(rules=rules, starts_at=start)
+        assert {pk for pk, _, _ in rows} == expected, probe
+        assert not any(same for _, _, same in rows)
+
+        keyed = services._seat_rows(
+            rules=rules, starts_at=start, idempotency_key=outside.idempotency_key
+        )
+        assert {pk for pk, _, same in keyed if same} == {outside.pk}
+        assert {pk for pk, _, same in keyed if not same} == expected - {outside.pk}
+
+        if expected:
+            left_out = min(expected)
+            without = services._seat_rows(rules=rules, starts_at=start, exclude_pk=left_out)
+            assert {pk for pk, _, _ in without} == expected - {left_out}
+    assert any(
+        services._seat_rows(rules=rules, starts_at=origin + dt.timedelta(minutes=m))
+        for m in range(0, 60, 15)
+    )

@@ -64,18 +64,51 @@ def test_each_request_records_the_notice_version_and_time(request_for):
     assert before <= consultation.consented_at <= timezone.now()
 
 
-def test_a_new_notice_version_applies_to_new_requests_and_old_ones_keep_theirs(request_for):
+def test_a_new_notice_version_applies_to_new_requests_and_old_ones_keep_theirs(
+    request_for, django_capture_on_commit_callbacks
+):
     old = request_for(0)
-    PrivacyNotice.objects.create(
-        version="2027-01",
-        effective_from=timezone.now() - dt.timedelta(minutes=1),
-        summary="Updated.",
-        body="## Changes",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        PrivacyNotice.objects.create(
+            version="2027-01",
+            effective_from=timezone.now() - dt.timedelta(minutes=1),
+            summary="Updated.",
+            body="## Changes",
+        )
     new = request_for(1, email="bilal@example.com")
     old.refresh_from_db()
     assert new.consent_version == "2027-01"
     assert old.consent_version == "2026-11"
+
+
+def test_a_notice_scheduled_for_later_applies_from_its_start_without_any_save(
+    request_for, first_free, django_capture_on_commit_callbacks
+):
+    takes_over = timezone.now() + dt.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        PrivacyNotice.objects.create(
+            version="2027-02", effective_from=takes_over, summary="Later.", body="## Later"
+        )
+    assert request_for(0).consent_version == "2026-11"
+    assert PrivacyNotice.current(now=takes_over - dt.timedelta(seconds=1)).version == "2026-11"
+    assert PrivacyNotice.current(now=takes_over).version == "2027-02"
+    later = request_for(1, email="bilal@example.com", now=takes_over)
+    assert later.consent_version == "2027-02"
+
+
+def test_the_privacy_page_shows_a_scheduled_notice_once_it_applies(
+    client, privacy_notice, django_capture_on_commit_callbacks, monkeypatch
+):
+    takes_over = timezone.now() + dt.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        PrivacyNotice.objects.create(
+            version="2027-02", effective_from=takes_over, summary="Later.", body="## Later"
+        )
+    assert "2026-11" in client.get("/privacy/").content.decode()
+    monkeypatch.setattr(timezone, "now", lambda: takes_over + dt.timedelta(seconds=1))
+    page = client.get("/privacy/").content.decode()
+    assert "2027-02" in page
+    assert "Later." in page
 
 
 # --- retention ------------------------------------------------------------------------
