@@ -12,4 +12,11 @@
       target.classList.toggle("show", !open);
     });
   });
+  // The aftercare sheet's print button; without JavaScript the browser's own print works.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
 })();
