@@ -84,6 +84,23 @@ def test_a_valid_request_is_held_and_the_done_page_shows_the_reference(
     assert OutboundEmail.objects.count() == 2
 
 
+def test_a_later_booking_reads_nothing_it_has_cached(
+    client, form_data, first_free, privacy_notice, django_assert_max_num_queries
+):
+    post(client, form_data())
+    second = form_data(
+        slot=slot_value(first_free(1)),
+        email="bilal@example.com",
+        token="0b6a3f3e-7d2c-4a8e-9c51-3f7d2e1a9b40",
+    )
+    # Savepoint, lock, seat count, three inserts, release: no reads of rules, treatments
+    # or the privacy notice.
+    with django_assert_max_num_queries(7):
+        response = post(client, second)
+    assert response.status_code == 302
+    assert Consultation.objects.count() == 2
+
+
 def test_the_emails_go_out_after_commit(
     client, form_data, privacy_notice, django_capture_on_commit_callbacks
 ):
