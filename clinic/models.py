@@ -71,25 +71,16 @@ class ClinicProfile(models.Model):
 NOTICE_TIMEOUT = 60
 
 
-class PrivacyNoticeQuerySet(models.QuerySet):
-    def in_force(self, now: dt.datetime | None = None):
-        return self.filter(effective_from__lte=now or timezone.now()).order_by(
-            "-effective_from", "-pk"
-        )
-
-
 @dataclass(frozen=True)
 class NoticeInForce:
-    """The notice in force from ``since`` until ``until`` (the next notice's start)."""
+    """The notice in force from its start until ``until`` (the next notice's start)."""
 
     notice: "PrivacyNotice | None"
-    since: dt.datetime | None
     until: dt.datetime | None
 
     def covers(self, moment: dt.datetime) -> bool:
-        return (self.since is None or self.since <= moment) and (
-            self.until is None or moment < self.until
-        )
+        started = self.notice is None or self.notice.effective_from <= moment
+        return started and (self.until is None or moment < self.until)
 
 
 class PrivacyNotice(models.Model):
@@ -100,8 +91,6 @@ class PrivacyNotice(models.Model):
     summary = models.TextField(help_text="Two or three sentences shown above the notice.")
     body = models.TextField(help_text="The full notice in Markdown (headings, lists, links).")
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = PrivacyNoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_from"]
@@ -145,4 +134,4 @@ class PrivacyNotice(models.Model):
                 notice = candidate
             elif following is None:
                 following = candidate.effective_from
-        return NoticeInForce(notice, notice.effective_from if notice else None, following)
+        return NoticeInForce(notice, following)

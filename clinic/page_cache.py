@@ -139,17 +139,26 @@ def store_page(request, key: str, response, timeout: int = PAGE_TIMEOUT):
     return response
 
 
+def serve_cached(request, key: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page stored under ``key`` for anonymous visitors, built and stored on a miss;
+    other requests get ``build()`` as it is."""
+    if not cacheable_request(request):
+        return build()
+    response = stored_page(request, key)
+    if response is None:
+        response = store_page(request, key, build())
+    return response
+
+
 def cached_public_page(view):
     """Serve anonymous visitors a stored copy of the page; store it after the first render."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not cacheable_request(request):
-            return view(request, *args, **kwargs)
-        key = f"page:{content_version()}:{request.path}"
-        response = stored_page(request, key)
-        if response is None:
-            response = store_page(request, key, view(request, *args, **kwargs))
-        return response
+        return serve_cached(
+            request,
+            f"page:{content_version()}:{request.path}",
+            lambda: view(request, *args, **kwargs),
+        )
 
     return wrapper

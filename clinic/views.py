@@ -9,13 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clinic.models import ClinicProfile, PrivacyNotice
-from clinic.page_cache import (
-    cacheable_request,
-    cached_public_page,
-    content_version,
-    store_page,
-    stored_page,
-)
+from clinic.page_cache import cached_public_page, content_version, serve_cached
 from clinic.structured_data import medical_clinic
 from treatments.models import Treatment
 
@@ -44,15 +38,13 @@ def contact(request):
 @require_GET
 def privacy(request):
     # Stored per notice: one scheduled for later replaces the page when it takes over.
-    notice = PrivacyNotice.current()
-    if not cacheable_request(request):
-        return render(request, "clinic/privacy.html", {"notice": notice})
-    key = f"page:{content_version()}:{request.path}:{notice.pk if notice else 0}"
-    response = stored_page(request, key)
-    if response is None:
-        page = render(request, "clinic/privacy.html", {"notice": notice})
-        response = store_page(request, key, page)
-    return response
+    version = content_version()
+    notice = PrivacyNotice.current(version=version)
+    return serve_cached(
+        request,
+        f"page:{version}:{request.path}:{notice.pk if notice else 0}",
+        lambda: render(request, "clinic/privacy.html", {"notice": notice}),
+    )
 
 
 @never_cache
