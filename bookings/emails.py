@@ -89,14 +89,20 @@ def save_and_send_after_commit(emails: Iterable[OutboundEmail]) -> list[Outbound
     """Save the rows in the current transaction and, unless the worker sends the outbox
     (``EMAIL_SENT_BY_WORKER``), try them right after it commits."""
     rows = OutboundEmail.objects.bulk_create(list(emails))
+    send_after_commit(rows)
+    return rows
+
+
+def send_after_commit(rows: list[OutboundEmail]) -> None:
+    """Unless the worker sends the outbox (``EMAIL_SENT_BY_WORKER``), try these saved rows
+    right after the transaction commits."""
     if settings.EMAIL_SENT_BY_WORKER:
-        return rows
+        return
     ids = [row.pk for row in rows if row.pk is not None]
     if ids:
         transaction.on_commit(lambda: send_due(ids=ids))
     else:  # databases that do not return ids from bulk inserts: the worker sends them.
         transaction.on_commit(lambda: send_due(limit=len(rows)))
-    return rows
 
 
 def consultation_context(consultation: Consultation) -> dict:

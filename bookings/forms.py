@@ -1,6 +1,8 @@
 """The consultation request form: plain fields that work without JavaScript."""
 
+import copy
 import datetime as dt
+import functools
 import re
 import unicodedata
 import uuid
@@ -43,6 +45,27 @@ class TreatmentOption:
         return f"/treatments/{self.slug}/contraindications/"
 
 
+class FixedRadioSelect(forms.RadioSelect):
+    """Radio buttons whose choices are replaced, never changed in place: a form's copy
+    shares them. Django copies every field for each form, and copying choices was a
+    large part of checking a booking."""
+
+    def __deepcopy__(self, memo):
+        copied = copy.copy(self)
+        copied.attrs = self.attrs.copy()
+        memo[id(self)] = copied
+        return copied
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field with a fixed list of choices, shared by its copies (see above)."""
+
+    widget = FixedRadioSelect
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
 def slot_value(start: dt.datetime) -> str:
     return timezone.localtime(start, availability.clinic_tz()).strftime(SLOT_FORMAT)
 
@@ -81,7 +104,7 @@ class BookingForm(forms.Form):
     slot = forms.CharField(
         label="Choose a time",
         error_messages={"required": "Please choose one of the times shown."},
-        widget=forms.RadioSelect,
+        widget=FixedRadioSelect,
     )
     full_name = forms.CharField(
         label="Full name",
@@ -113,20 +136,18 @@ class BookingForm(forms.Form):
             "max_length": "That phone number is too long.",
         },
     )
-    contact_preference = forms.ChoiceField(
+    contact_preference = FixedChoiceField(
         label="How would you like us to contact you?",
         choices=Consultation.ContactPreference.choices,
         initial=Consultation.ContactPreference.PHONE,
-        widget=forms.RadioSelect,
         error_messages={
             "required": "Please choose how we should contact you.",
             "invalid_choice": "Please choose one of the ways shown.",
         },
     )
-    is_adult = forms.ChoiceField(
+    is_adult = FixedChoiceField(
         label="Are you 18 or over?",
         choices=YES_NO,
-        widget=forms.RadioSelect,
         error_messages={
             "required": "Please tell us whether you are 18 or over.",
             "invalid_choice": "Please answer yes or no.",
@@ -153,6 +174,12 @@ class BookingForm(forms.Form):
     website = forms.CharField(label="Leave this empty", required=False, max_length=200)
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
+    def __new__(cls, *args, treatment: TreatmentOption, **kwargs):
+        # Each treatment's screening questions are fields of a class built once for them.
+        if cls is BookingForm:
+            cls = _form_with_questions(tuple(treatment.questions))
+        return super().__new__(cls)
+
     def __init__(
         self,
         *args,
@@ -172,19 +199,7 @@ class BookingForm(forms.Form):
             "clinic staff and never sent by email.",
             reverse("privacy"),
         )
-        self.screening_names: list[str] = []
-        for question in treatment.questions:
-            name = f"screen_{question.pk}"
-            self.fields[name] = forms.ChoiceField(
-                label=question.question,
-                choices=YES_NO,
-                widget=forms.RadioSelect,
-                error_messages={
-                    "required": "Please answer yes or no.",
-                    "invalid_choice": "Please answer yes or no.",
-                },
-            )
-            self.screening_names.append(name)
+        self.screening_names = [f"screen_{question.pk}" for question in treatment.questions]
         if not self.is_bound:
             self.initial.setdefault("token", str(uuid.uuid4()))
 
@@ -329,3 +344,21 @@ class BookingForm(forms.Form):
                     )
                 items.append((anchor, f"{self.SUMMARY_LABELS.get(name, bound.label)}: {error}"))
         return items
+
+
+def _screening_field(question: ScreeningQuestion) -> FixedChoiceField:
+    return FixedChoiceField(
+        label=question.question,
+        choices=YES_NO,
+        error_messages={
+            "required": "Please answer yes or no.",
+            "invalid_choice": "Please answer yes or no.",
+        },
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _form_with_questions(questions: tuple[ScreeningQuestion, ...]) -> type[BookingForm]:
+    """``BookingForm`` with a yes/no field per question, after the form's own fields."""
+    fields = {f"screen_{question.pk}": _screening_field(question) for question in questions}
+    return type(BookingForm)("BookingForm", (BookingForm,), fields)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from bookings import availability
@@ -25,6 +25,7 @@ from bookings.emails import (
     queue_consultation_email,
     queue_email,
     save_and_send_after_commit,
+    send_after_commit,
 )
 from bookings.models import (
     BookingDay,
@@ -133,9 +134,11 @@ def _seat_rows(
     starts_at: dt.datetime,
     idempotency_key: uuid.UUID | None = None,
     exclude_pk: int | None = None,
+    lock_day: dt.date | None = None,
 ) -> list[tuple[int, int, int]]:
     """(pk, seat, 1 if made with ``idempotency_key`` else 0) for each active consultation
-    overlapping ``starts_at`` and for the one made with the key."""
+    overlapping ``starts_at`` and for the one made with the key; with ``lock_day``, after
+    taking that day's lock."""
     end = starts_at + rules.length + rules.buffer
     key = _db(Consultation, "idempotency_key", idempotency_key) if idempotency_key else None
     params = [key] if key else []
@@ -149,8 +152,17 @@ def _seat_rows(
         params.append(key)
     if exclude_pk is not None:
         params.append(exclude_pk)
+    sql = _seats_sql(with_key=bool(key), without_pk=exclude_pk is not None)
+    if lock_day is not None:
+        if connection.vendor == "postgresql":
+            # One round trip for both. Each statement reads with its own snapshot, so the
+            # count sees every booking committed before the lock was granted.
+            sql = f"{_lock_day_sql()}; {sql}"
+            params = [_db(BookingDay, "date", lock_day), *params]
+        else:
+            _lock_day(lock_day)
     with connection.cursor() as cursor:
-        cursor.execute(_seats_sql(with_key=bool(key), without_pk=exclude_pk is not None), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -160,11 +172,17 @@ def _claim_seat(
     starts_at: dt.datetime,
     idempotency_key: uuid.UUID | None = None,
     exclude_pk: int | None = None,
+    lock_day: dt.date | None = None,
 ) -> tuple[int | None, Consultation | None]:
-    """Inside the day's lock: a free seat for ``starts_at``, or the consultation already
-    made with this idempotency key. Raises SlotUnavailable when every place is taken."""
+    """Inside the day's lock (taken here with ``lock_day``): a free seat for ``starts_at``,
+    or the consultation already made with this idempotency key. Raises SlotUnavailable
+    when every place is taken."""
     rows = _seat_rows(
-        rules=rules, starts_at=starts_at, idempotency_key=idempotency_key, exclude_pk=exclude_pk
+        rules=rules,
+        starts_at=starts_at,
+        idempotency_key=idempotency_key,
+        exclude_pk=exclude_pk,
+        lock_day=lock_day,
     )
     seats = set()
     for pk, seat, same_key in rows:
@@ -175,6 +193,80 @@ def _claim_seat(
         raise SlotUnavailable("That time was just taken.")
     seat = next(n for n in range(1, rules.capacity + 1) if n not in seats)
     return seat, None
+
+
+@functools.cache
+def _insert_fields(model, skip: str = "") -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name != skip]
+
+
+@functools.cache
+def _new_request_sql(emails: int) -> str:
+    """One PostgreSQL statement writing a new consultation, its first event and its
+    emails: the event and emails take the consultation's id from the first insert."""
+    q = connection.ops.quote_name
+
+    consultation_id = f"(SELECT {q('id')} FROM new_consultation)"  # noqa: S608
+
+    def insert(model, rows: int, linked: bool) -> str:
+        fields = _insert_fields(model)
+        row = ", ".join(
+            consultation_id if linked and f.name == "consultation" else "%s" for f in fields
+        )
+        columns = ", ".join(q(f.column) for f in fields)
+        values = ", ".join([f"({row})"] * rows)
+        return f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+
+    # Names come from the models, values are parameters.
+    return (
+        f"WITH new_consultation AS ({insert(Consultation, 1, False)} RETURNING {q('id')}), "  # noqa: S608
+        f"new_event AS ({insert(ConsultationEvent, 1, True)} RETURNING {q('id')}), "
+        f"new_emails AS ({insert(OutboundEmail, emails, True)} RETURNING {q('id')}) "
+        f"SELECT 0, {q('id')} FROM new_consultation "
+        f"UNION ALL SELECT 1, {q('id')} FROM new_event "
+        f"UNION ALL SELECT 2, {q('id')} FROM new_emails"
+    )
+
+
+def _values(obj, *, skip: str = "") -> list:
+    """The row ``obj`` would insert, as the ORM prepares it (defaults and auto_now set)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return [f.get_db_prep_save(f.pre_save(obj, True), db) for f in _insert_fields(type(obj), skip)]
+
+
+def _saved(obj, pk: int) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def _insert_new_request(
+    consultation: Consultation, event: ConsultationEvent, emails: list[OutboundEmail]
+) -> None:
+    """Save a new request's rows. A booking is the site's busiest write, made while
+    other patients wait for the day's lock: on PostgreSQL one statement (compiled once)
+    writes them all; other databases use the ORM."""
+    if connection.vendor != "postgresql":
+        consultation.save(force_insert=True)
+        event.consultation = consultation
+        event.save(force_insert=True)
+        for email in emails:
+            email.consultation = consultation
+        OutboundEmail.objects.bulk_create(emails)
+        return
+    params = _values(consultation) + _values(event, skip="consultation")
+    for email in emails:
+        params += _values(email, skip="consultation")
+    with connection.cursor() as cursor:
+        cursor.execute(_new_request_sql(len(emails)), params)
+        rows = cursor.fetchall()
+    _saved(consultation, next(pk for kind, pk in rows if kind == 0))
+    event.consultation = consultation
+    _saved(event, next(pk for kind, pk in rows if kind == 1))
+    email_ids = sorted(pk for kind, pk in rows if kind == 2)
+    for email, pk in zip(emails, email_ids, strict=True):
+        email.consultation = consultation
+        _saved(email, pk)
 
 
 def _log(
@@ -262,9 +354,8 @@ def consultation_request(
     notice = privacy_notice or PrivacyNotice.current(now=now)
     try:
         with transaction.atomic():
-            _lock_day(day)
             seat, existing = _claim_seat(
-                rules=rules, starts_at=starts_at, idempotency_key=idempotency_key
+                rules=rules, starts_at=starts_at, idempotency_key=idempotency_key, lock_day=day
             )
             if existing is not None:
                 return RequestResult(existing, created=False)
@@ -285,25 +376,29 @@ def consultation_request(
                 consented_at=now,
                 idempotency_key=idempotency_key,
             )
-            consultation.save(force_insert=True)
-            availability.bookings_changed()
-            _log(consultation, previous="", actor=None, note="Requested online.")
-            save_and_send_after_commit(
-                [
-                    queue_consultation_email(
-                        consultation=consultation,
-                        to=consultation.email,
-                        subject=f"We have your consultation request ({consultation.reference})",
-                        template="consultation_requested",
-                    ),
-                    queue_consultation_email(
-                        consultation=consultation,
-                        to=settings.CLINIC_STAFF_EMAIL,
-                        subject=f"New consultation request {consultation.reference}",
-                        template="staff_new_request",
-                    ),
-                ]
+            event = ConsultationEvent(
+                consultation=consultation,
+                previous_status="",
+                new_status=consultation.status,
+                note="Requested online.",
             )
+            emails = [
+                queue_consultation_email(
+                    consultation=consultation,
+                    to=consultation.email,
+                    subject=f"We have your consultation request ({consultation.reference})",
+                    template="consultation_requested",
+                ),
+                queue_consultation_email(
+                    consultation=consultation,
+                    to=settings.CLINIC_STAFF_EMAIL,
+                    subject=f"New consultation request {consultation.reference}",
+                    template="staff_new_request",
+                ),
+            ]
+            _insert_new_request(consultation, event, emails)
+            availability.bookings_changed()
+            send_after_commit(emails)
     except IntegrityError as exc:
         # The constraint caught what the lock should have: a duplicate key or a seat
         # taken at the same instant (also a reference clash, one in hundreds of millions).

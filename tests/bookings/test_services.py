@@ -58,6 +58,36 @@ def test_a_request_holds_the_time_logs_it_and_queues_two_emails(request_consulta
         assert "Acne scars" not in email.body_text + email.body_html
 
 
+def test_the_rows_written_are_the_request_returned(request_consultation, settings):
+    """On PostgreSQL one statement writes the request, its event and its emails: every
+    column must land where the returned objects say it did."""
+    settings.EMAIL_SENT_BY_WORKER = True
+    consultation = request_consultation(message="Acne scars on both cheeks.")
+    stored = Consultation.objects.get(pk=consultation.pk)
+    for field in Consultation._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(consultation, field.attname), field.name
+    event = ConsultationEvent.objects.get()
+    assert (event.consultation_id, event.note) == (consultation.pk, "Requested online.")
+    assert (event.previous_status, event.new_status, event.actor_id) == ("", Status.PENDING, None)
+    assert abs(event.at - consultation.created_at) < dt.timedelta(seconds=5)
+    emails = list(OutboundEmail.objects.order_by("pk"))
+    assert [(e.to, e.template, e.consultation_id, e.status) for e in emails] == [
+        ("ayesha@example.com", "consultation_requested", consultation.pk, "queued"),
+        ("reception@khanclinic.example", "staff_new_request", consultation.pk, "queued"),
+    ]
+    assert emails[0].subject == f"We have your consultation request ({consultation.reference})"
+    assert [(e.attempts, e.body_text, e.attachments) for e in emails] == [(0, "", [])] * 2
+    assert all(e.next_attempt_at <= e.created_at + dt.timedelta(seconds=1) for e in emails)
+
+
+def test_the_returned_objects_are_saved_ones(request_consultation):
+    consultation = request_consultation()
+    assert not consultation._state.adding
+    consultation.refresh_from_db()
+    consultation.full_clean()
+    assert consultation.events.count() == 1 and consultation.emails.count() == 2
+
+
 def test_a_yes_answer_flags_the_request(request_consultation):
     consultation = request_consultation(
         screening_answers=[ScreeningAnswer(1, "Pregnancy", "Are you pregnant?", "rules_out", True)]
