@@ -1,6 +1,5 @@
 """The consultation request form: plain fields that work without JavaScript."""
 
-import copy
 import datetime as dt
 import functools
 import re
@@ -51,10 +50,7 @@ class FixedRadioSelect(forms.RadioSelect):
     large part of checking a booking."""
 
     def __deepcopy__(self, memo):
-        copied = copy.copy(self)
-        copied.attrs = self.attrs.copy()
-        memo[id(self)] = copied
-        return copied
+        return forms.Widget.__deepcopy__(self, memo)
 
 
 class FixedChoiceField(forms.ChoiceField):

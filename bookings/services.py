@@ -237,7 +237,7 @@ def _values(obj, *, skip: str = "") -> list:
 def _saved(obj, pk: int) -> None:
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = DEFAULT_DB_ALIAS
 
 
 def _insert_new_request(
@@ -269,20 +269,27 @@ def _insert_new_request(
         _saved(email, pk)
 
 
-def _log(
+def _event(
     consultation: Consultation,
     *,
     previous: str,
     actor: AbstractBaseUser | None,
     note: str = "",
 ) -> ConsultationEvent:
-    event = ConsultationEvent(
+    """The history row for a change just made to ``consultation`` (not saved)."""
+    return ConsultationEvent(
         consultation=consultation,
         actor=actor if actor is not None and actor.is_authenticated else None,
         previous_status=previous,
         new_status=consultation.status,
         note=note[:500],
     )
+
+
+def _log(
+    consultation: Consultation, *, previous: str, actor: AbstractBaseUser | None, note: str = ""
+) -> ConsultationEvent:
+    event = _event(consultation, previous=previous, actor=actor, note=note)
     event.save()
     return event
 
@@ -376,12 +383,7 @@ def consultation_request(
                 consented_at=now,
                 idempotency_key=idempotency_key,
             )
-            event = ConsultationEvent(
-                consultation=consultation,
-                previous_status="",
-                new_status=consultation.status,
-                note="Requested online.",
-            )
+            event = _event(consultation, previous="", actor=None, note="Requested online.")
             emails = [
                 queue_consultation_email(
                     consultation=consultation,
