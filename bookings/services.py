@@ -7,6 +7,7 @@ The email goes out after the transaction commits (see ``bookings.emails``). Call
 function for a state already reached changes nothing and sends nothing.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import uuid
@@ -128,17 +129,14 @@ def _seats_sql(*, with_key: bool, without_pk: bool) -> str:
     return sql
 
 
-def _seat_rows(
+def _seat_params(
     *,
     rules: availability.Rules,
     starts_at: dt.datetime,
     idempotency_key: uuid.UUID | None = None,
     exclude_pk: int | None = None,
-    lock_day: dt.date | None = None,
-) -> list[tuple[int, int, int]]:
-    """(pk, seat, 1 if made with ``idempotency_key`` else 0) for each active consultation
-    overlapping ``starts_at`` and for the one made with the key; with ``lock_day``, after
-    taking that day's lock."""
+) -> list:
+    """The parameters of ``_seats_sql`` for this time, key and left-out consultation."""
     end = starts_at + rules.length + rules.buffer
     key = _db(Consultation, "idempotency_key", idempotency_key) if idempotency_key else None
     params = [key] if key else []
@@ -152,15 +150,22 @@ def _seat_rows(
         params.append(key)
     if exclude_pk is not None:
         params.append(exclude_pk)
-    sql = _seats_sql(with_key=bool(key), without_pk=exclude_pk is not None)
-    if lock_day is not None:
-        if connection.vendor == "postgresql":
-            # One round trip for both. Each statement reads with its own snapshot, so the
-            # count sees every booking committed before the lock was granted.
-            sql = f"{_lock_day_sql()}; {sql}"
-            params = [_db(BookingDay, "date", lock_day), *params]
-        else:
-            _lock_day(lock_day)
+    return params
+
+
+def _seat_rows(
+    *,
+    rules: availability.Rules,
+    starts_at: dt.datetime,
+    idempotency_key: uuid.UUID | None = None,
+    exclude_pk: int | None = None,
+) -> list[tuple[int, int, int]]:
+    """(pk, seat, 1 if made with ``idempotency_key`` else 0) for each active consultation
+    overlapping ``starts_at`` and for the one made with the key."""
+    params = _seat_params(
+        rules=rules, starts_at=starts_at, idempotency_key=idempotency_key, exclude_pk=exclude_pk
+    )
+    sql = _seats_sql(with_key=bool(idempotency_key), without_pk=exclude_pk is not None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -172,17 +177,11 @@ def _claim_seat(
     starts_at: dt.datetime,
     idempotency_key: uuid.UUID | None = None,
     exclude_pk: int | None = None,
-    lock_day: dt.date | None = None,
 ) -> tuple[int | None, Consultation | None]:
-    """Inside the day's lock (taken here with ``lock_day``): a free seat for ``starts_at``,
-    or the consultation already made with this idempotency key. Raises SlotUnavailable
-    when every place is taken."""
+    """Inside the day's lock: a free seat for ``starts_at``, or the consultation already
+    made with this idempotency key. Raises SlotUnavailable when every place is taken."""
     rows = _seat_rows(
-        rules=rules,
-        starts_at=starts_at,
-        idempotency_key=idempotency_key,
-        exclude_pk=exclude_pk,
-        lock_day=lock_day,
+        rules=rules, starts_at=starts_at, idempotency_key=idempotency_key, exclude_pk=exclude_pk
     )
     seats = set()
     for pk, seat, same_key in rows:
@@ -196,42 +195,72 @@ def _claim_seat(
 
 
 @functools.cache
-def _insert_fields(model, skip: str = "") -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name != skip]
+def _insert_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+# Columns a new request's rows take from the statement itself rather than from Python.
+_FROM_STATEMENT = {
+    Consultation: {"seat": "free.seat"},
+    ConsultationEvent: {"consultation": "new_consultation.id"},
+    OutboundEmail: {"consultation": "new_consultation.id"},
+}
 
 
 @functools.cache
-def _new_request_sql(emails: int) -> str:
-    """One PostgreSQL statement writing a new consultation, its first event and its
-    emails: the event and emails take the consultation's id from the first insert."""
+def _new_request_sql(*, emails: int, with_key: bool) -> str:
+    """A new request in one PostgreSQL statement, run once the clinic day is locked:
+    find the consultation made earlier with the idempotency key, or else the lowest free
+    seat, and only with a seat write the consultation, its first event and its emails.
+    Rows out: (kind, id, seat), kind 0 the consultation, 1 the event, 2 + n the n-th
+    email, -1 the earlier consultation; none when the time is full."""
     q = connection.ops.quote_name
 
-    consultation_id = f"(SELECT {q('id')} FROM new_consultation)"  # noqa: S608
-
-    def insert(model, rows: int, linked: bool) -> str:
+    def insert(name: str, model, source: str, returning: str = "") -> str:
+        given = _FROM_STATEMENT[model]
         fields = _insert_fields(model)
-        row = ", ".join(
-            consultation_id if linked and f.name == "consultation" else "%s" for f in fields
-        )
         columns = ", ".join(q(f.column) for f in fields)
-        values = ", ".join([f"({row})"] * rows)
-        return f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+        row = ", ".join(given.get(f.name, "%s") for f in fields)
+        return (
+            f"{name} AS (INSERT INTO {q(model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {row} FROM {source} RETURNING {q('id')} AS id{returning})"
+        )
 
+    seat = q(Consultation._meta.get_field("seat").column)
+    writes = [
+        insert("new_consultation", Consultation, "free", returning=f", {seat} AS seat"),
+        insert("new_event", ConsultationEvent, "new_consultation"),
+    ]
+    writes += [insert(f"new_email_{n}", OutboundEmail, "new_consultation") for n in range(emails)]
+    rows = [
+        "SELECT -1, id, NULL FROM earlier",
+        "SELECT 0, id, seat FROM new_consultation",
+        "SELECT 1, id, NULL FROM new_event",
+    ]
+    rows += [f"SELECT {2 + n}, id, NULL FROM new_email_{n}" for n in range(emails)]  # noqa: S608
+    parts = [
+        f"taken (id, seat, same_key) AS ({_seats_sql(with_key=with_key, without_pk=False)})",
+        "earlier AS (SELECT id FROM taken WHERE same_key = 1 LIMIT 1)",
+        "free AS (SELECT n AS seat FROM generate_series(1, %s) AS n "
+        "WHERE NOT EXISTS (SELECT 1 FROM earlier) "
+        "AND (SELECT count(DISTINCT seat) FROM taken WHERE same_key = 0) < %s "
+        "AND n NOT IN (SELECT seat FROM taken WHERE same_key = 0) ORDER BY n LIMIT 1)",
+        *writes,
+    ]
     # Names come from the models, values are parameters.
-    return (
-        f"WITH new_consultation AS ({insert(Consultation, 1, False)} RETURNING {q('id')}), "  # noqa: S608
-        f"new_event AS ({insert(ConsultationEvent, 1, True)} RETURNING {q('id')}), "
-        f"new_emails AS ({insert(OutboundEmail, emails, True)} RETURNING {q('id')}) "
-        f"SELECT 0, {q('id')} FROM new_consultation "
-        f"UNION ALL SELECT 1, {q('id')} FROM new_event "
-        f"UNION ALL SELECT 2, {q('id')} FROM new_emails"
-    )
+    return f"WITH {', '.join(parts)} {' UNION ALL '.join(rows)}"
 
 
-def _values(obj, *, skip: str = "") -> list:
-    """The row ``obj`` would insert, as the ORM prepares it (defaults and auto_now set)."""
+def _values(obj) -> list:
+    """The row ``obj`` would insert, as the ORM prepares it (defaults and auto_now set),
+    less the columns the statement fills in."""
     db = connections[DEFAULT_DB_ALIAS]
-    return [f.get_db_prep_save(f.pre_save(obj, True), db) for f in _insert_fields(type(obj), skip)]
+    given = _FROM_STATEMENT[type(obj)]
+    return [
+        f.get_db_prep_save(f.pre_save(obj, True), db)
+        for f in _insert_fields(type(obj))
+        if f.name not in given
+    ]
 
 
 def _saved(obj, pk: int) -> None:
@@ -240,33 +269,77 @@ def _saved(obj, pk: int) -> None:
     obj._state.db = DEFAULT_DB_ALIAS
 
 
-def _insert_new_request(
-    consultation: Consultation, event: ConsultationEvent, emails: list[OutboundEmail]
-) -> None:
-    """Save a new request's rows. A booking is the site's busiest write, made while
-    other patients wait for the day's lock: on PostgreSQL one statement (compiled once)
-    writes them all; other databases use the ORM."""
-    if connection.vendor != "postgresql":
+def _book_in_one_statement(
+    consultation: Consultation,
+    event: ConsultationEvent,
+    emails: list[OutboundEmail],
+    *,
+    rules: availability.Rules,
+    day: dt.date,
+) -> Consultation | None:
+    """PostgreSQL: save a new request's rows (``consultation`` gets its seat), or return
+    the consultation made earlier with the same idempotency key. Raises SlotUnavailable
+    when the time is full.
+
+    One message holds two statements: the day's lock, then the booking as a statement
+    prepared once per connection. Each statement reads with its own snapshot, taken
+    after the lock is granted, so the count sees every booking committed before. In
+    autocommit the message is its own transaction: the lock is held for the statement
+    only, not while Python works, and a booking costs one round trip instead of four
+    (BEGIN, lock and count, insert, COMMIT)."""
+    key = consultation.idempotency_key
+    params = [_db(BookingDay, "date", day)]
+    params += _seat_params(rules=rules, starts_at=consultation.starts_at, idempotency_key=key)
+    params += [rules.capacity, rules.capacity]
+    params += _values(consultation) + _values(event)
+    for email in emails:
+        params += _values(email)
+    name = f"clinic_new_request_{len(emails)}_{int(bool(key))}"
+    sql = _new_request_sql(emails=len(emails), with_key=bool(key))
+    # Inside a caller's transaction, a savepoint keeps a refused insert from ending it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        connection.execute_prepared(cursor, name, sql, params, before=f"{_lock_day_sql()}; ")
+        rows = {kind: (pk, seat) for kind, pk, seat in cursor.fetchall()}
+    if -1 in rows:
+        return Consultation.objects.select_related("treatment").get(pk=rows[-1][0])
+    if 0 not in rows:
+        raise SlotUnavailable("That time was just taken.")
+    consultation.seat = rows[0][1]
+    _saved(consultation, rows[0][0])
+    event.consultation = consultation
+    _saved(event, rows[1][0])
+    for n, email in enumerate(emails):
+        email.consultation = consultation
+        _saved(email, rows[2 + n][0])
+    return None
+
+
+def _book_with_orm(
+    consultation: Consultation,
+    event: ConsultationEvent,
+    emails: list[OutboundEmail],
+    *,
+    rules: availability.Rules,
+    day: dt.date,
+) -> Consultation | None:
+    """``_book_in_one_statement`` for other databases, in a transaction."""
+    with transaction.atomic():
+        _lock_day(day)
+        consultation.seat, existing = _claim_seat(
+            rules=rules,
+            starts_at=consultation.starts_at,
+            idempotency_key=consultation.idempotency_key,
+        )
+        if existing is not None:
+            return existing
         consultation.save(force_insert=True)
         event.consultation = consultation
         event.save(force_insert=True)
         for email in emails:
             email.consultation = consultation
         OutboundEmail.objects.bulk_create(emails)
-        return
-    params = _values(consultation) + _values(event, skip="consultation")
-    for email in emails:
-        params += _values(email, skip="consultation")
-    with connection.cursor() as cursor:
-        cursor.execute(_new_request_sql(len(emails)), params)
-        rows = cursor.fetchall()
-    _saved(consultation, next(pk for kind, pk in rows if kind == 0))
-    event.consultation = consultation
-    _saved(event, next(pk for kind, pk in rows if kind == 1))
-    email_ids = sorted(pk for kind, pk in rows if kind == 2)
-    for email, pk in zip(emails, email_ids, strict=True):
-        email.consultation = consultation
-        _saved(email, pk)
+    return None
 
 
 def _event(
@@ -359,48 +432,40 @@ def consultation_request(
     answers = [a.as_json() for a in screening_answers]
     # Read before taking the day's lock, which other patients may be waiting for.
     notice = privacy_notice or PrivacyNotice.current(now=now)
+    consultation = Consultation(
+        treatment=treatment,
+        starts_at=starts_at,
+        ends_at=starts_at + rules.length,
+        status=Status.PENDING,
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        contact_preference=contact_preference,
+        message=message,
+        screening_answers=answers,
+        flagged=any(a["answer"] == "yes" for a in answers),
+        consent_version=notice.version if notice else "",
+        consented_at=now,
+        idempotency_key=idempotency_key,
+    )
+    event = _event(consultation, previous="", actor=None, note="Requested online.")
+    emails = [
+        queue_consultation_email(
+            consultation=consultation,
+            to=consultation.email,
+            subject=f"We have your consultation request ({consultation.reference})",
+            template="consultation_requested",
+        ),
+        queue_consultation_email(
+            consultation=consultation,
+            to=settings.CLINIC_STAFF_EMAIL,
+            subject=f"New consultation request {consultation.reference}",
+            template="staff_new_request",
+        ),
+    ]
+    book = _book_in_one_statement if connection.vendor == "postgresql" else _book_with_orm
     try:
-        with transaction.atomic():
-            seat, existing = _claim_seat(
-                rules=rules, starts_at=starts_at, idempotency_key=idempotency_key, lock_day=day
-            )
-            if existing is not None:
-                return RequestResult(existing, created=False)
-            consultation = Consultation(
-                treatment=treatment,
-                starts_at=starts_at,
-                ends_at=starts_at + rules.length,
-                seat=seat,
-                status=Status.PENDING,
-                full_name=full_name,
-                email=email,
-                phone=phone,
-                contact_preference=contact_preference,
-                message=message,
-                screening_answers=answers,
-                flagged=any(a["answer"] == "yes" for a in answers),
-                consent_version=notice.version if notice else "",
-                consented_at=now,
-                idempotency_key=idempotency_key,
-            )
-            event = _event(consultation, previous="", actor=None, note="Requested online.")
-            emails = [
-                queue_consultation_email(
-                    consultation=consultation,
-                    to=consultation.email,
-                    subject=f"We have your consultation request ({consultation.reference})",
-                    template="consultation_requested",
-                ),
-                queue_consultation_email(
-                    consultation=consultation,
-                    to=settings.CLINIC_STAFF_EMAIL,
-                    subject=f"New consultation request {consultation.reference}",
-                    template="staff_new_request",
-                ),
-            ]
-            _insert_new_request(consultation, event, emails)
-            availability.bookings_changed()
-            send_after_commit(emails)
+        existing = book(consultation, event, emails, rules=rules, day=day)
     except IntegrityError as exc:
         # The constraint caught what the lock should have: a duplicate key or a seat
         # taken at the same instant (also a reference clash, one in hundreds of millions).
@@ -413,6 +478,11 @@ def consultation_request(
             if earlier is not None:
                 return RequestResult(earlier, created=False)
         raise SlotUnavailable("That time was just taken.") from exc
+    if existing is not None:
+        return RequestResult(existing, created=False)
+    # After commit: at once in autocommit, else when the caller's transaction commits.
+    availability.bookings_changed()
+    send_after_commit(emails)
     return RequestResult(consultation, created=True)
 
 

@@ -1,4 +1,5 @@
-"""Forty patients submit the same time at once: exactly one gets it."""
+"""Patients booking at once, on PostgreSQL: one place gives exactly one booking, and a
+booking waits for the day's lock and counts what was committed meanwhile."""
 
 import threading
 
@@ -67,3 +68,148 @@ def test_forty_simultaneous_requests_for_one_place_give_exactly_one_booking(
             assert f"patient{i}@example.com" in html  # what they typed is kept
             assert f'value="{data["slot"]}"' not in html  # the taken time is not offered
     assert Consultation.objects.filter(status="pending").count() == 1
+
+
+def _request(treatment, starts_at, **extra):
+    from bookings import services
+
+    return services.consultation_request(
+        treatment=treatment,
+        starts_at=starts_at,
+        full_name="Sana Malik",
+        email="sana@example.com",
+        phone="+923001234567",
+        contact_preference="phone",
+        **extra,
+    )
+
+
+def test_a_booking_waits_for_the_days_lock_and_counts_what_was_committed_meanwhile(
+    treatment, privacy_notice, first_free
+):
+    """Staff move a consultation onto an overlapping time (a different start, so the
+    unique (start, seat) constraint cannot help) while a patient books: the patient's
+    booking must wait for the day's lock and then see the move."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bookings import availability, services
+    from tests.factories import ConsultationFactory
+
+    start = first_free()
+    day = timezone.localdate(start, availability.clinic_tz())
+    holding, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def staff_move() -> None:
+        try:
+            with transaction.atomic():
+                services._lock_day(day)
+                ConsultationFactory(
+                    treatment=treatment,
+                    starts_at=start - dt.timedelta(minutes=15),
+                    ends_at=start + dt.timedelta(minutes=15),
+                    seat=1,
+                )
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def patient() -> None:
+        try:
+            outcome.append(_request(treatment, start))
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    staff = threading.Thread(target=staff_move)
+    staff.start()
+    assert holding.wait(timeout=30)
+    booking = threading.Thread(target=patient)
+    booking.start()
+    waiting = 0
+    for _ in range(300):  # until the patient's statement waits for the lock (at most 30 s)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+        if waiting or not booking.is_alive():
+            break
+        threading.Event().wait(0.1)
+    release.set()
+    staff.join(timeout=30)
+    booking.join(timeout=30)
+    assert waiting == 1, outcome
+    assert len(outcome) == 1 and isinstance(outcome[0], services.SlotUnavailable), outcome
+    assert Consultation.objects.count() == 1
+
+
+def test_a_booking_outside_a_transaction_is_one_statement_and_renews_the_free_times(
+    treatment, privacy_notice, booking_rules, first_free, settings
+):
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from bookings import availability
+
+    settings.EMAIL_SENT_BY_WORKER = True  # sending is the worker's round trips, not ours
+    start = first_free()
+    now = timezone.now()
+    rules = availability.current_rules()
+    day = timezone.localdate(start, availability.clinic_tz())
+    assert start in availability.current_free_slots(rules, now=now)[day]
+    _request(treatment, first_free(1))  # may prepare the statement: once per connection
+    with CaptureQueriesContext(connection) as queries:
+        result = _request(
+            treatment, start, rules=booking_rules, now=now, privacy_notice=privacy_notice
+        )
+    assert len(queries) == 1, [q["sql"][:60] for q in queries]
+    assert result.created and result.consultation.seat == 1
+    assert result.consultation.events.count() == 1
+    assert result.consultation.emails.count() == 2
+    # Committed at once: another connection sees it, and the cached free times drop it.
+    assert start not in availability.current_free_slots(rules, now=now).get(day, [])
+
+
+def test_a_resubmitted_request_finds_the_first_without_a_database_error(
+    treatment, privacy_notice, booking_rules, first_free, settings
+):
+    """A double submit is answered from the first request, not by tripping the unique
+    key: PostgreSQL writes a failed statement, patient details and all, to its log."""
+    import uuid
+
+    settings.EMAIL_SENT_BY_WORKER = True
+    key = uuid.uuid4()
+    failed: list[Exception] = []
+
+    def record_failures(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except Exception as exc:
+            failed.append(exc)
+            raise
+
+    first = _request(treatment, first_free(), idempotency_key=key)
+    with connection.execute_wrapper(record_failures):
+        again = _request(treatment, first_free(), idempotency_key=key)
+        other_time = _request(treatment, first_free(1), idempotency_key=key)
+    assert failed == []
+    assert first.created and not again.created and not other_time.created
+    assert again.consultation.pk == other_time.consultation.pk == first.consultation.pk
+    assert Consultation.objects.count() == 1
+
+
+def test_a_new_database_connection_prepares_the_booking_again(
+    treatment, privacy_notice, first_free
+):
+    first = _request(treatment, first_free())
+    connection.close()  # a restarted server or a recycled connection: a new session
+    second = _request(treatment, first_free(1))
+    assert first.created and second.created
+    assert Consultation.objects.count() == 2

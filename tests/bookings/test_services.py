@@ -333,3 +333,19 @@ def test_times_are_stored_in_utc(treatment, privacy_notice, booking_rules):
         (raw,) = cursor.fetchone()
     raw = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
     assert (raw.hour, raw.minute) == (5, 0)  # 10:00 in Islamabad is 05:00 UTC
+
+
+def test_a_place_over_a_lowered_capacity_still_counts(request_consultation, first_free):
+    """Two patients hold a time with two places; the clinic goes down to one place and
+    the first patient cancels. The second still holds a place, so the time is full."""
+    from bookings.models import BookingSettings
+
+    BookingSettings.objects.update(capacity=2)
+    one = request_consultation()
+    two = request_consultation(starts_at=one.starts_at, email="other@example.com")
+    assert (one.seat, two.seat) == (1, 2)
+    BookingSettings.objects.update(capacity=1)
+    services.consultation_cancel(consultation=one, reason="Travelling.")
+    with pytest.raises(SlotUnavailable):
+        request_consultation(starts_at=one.starts_at, email="third@example.com")
+    assert Consultation.objects.filter(starts_at=one.starts_at, status="pending").get() == two
