@@ -213,3 +213,38 @@ def test_a_new_database_connection_prepares_the_booking_again(
     second = _request(treatment, first_free(1))
     assert first.created and second.created
     assert Consultation.objects.count() == 2
+
+
+def test_the_prepared_booking_reads_consultations_through_indexes_at_any_table_size(
+    treatment, privacy_notice, first_free
+):
+    """The booking statement is planned once per connection and that plan is kept, often
+    from the first booking on a nearly empty table. A plan that reads the whole table
+    would make every later booking slower as the clinic's history grows."""
+    import uuid
+
+    captured = {}
+    prepared = type(connections["default"])
+    original = prepared.execute_prepared
+
+    def capture(self, cursor, name, sql, params, *, before=""):
+        captured.update(name=name, count=sql.count("%s"), params=params[-sql.count("%s") :])
+        return original(self, cursor, name, sql, params, before=before)
+
+    prepared.execute_prepared = capture
+    try:
+        with connection.cursor() as cursor:
+            # The plan the server keeps for every later booking on this connection.
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            _request(treatment, first_free(), idempotency_key=uuid.uuid4())
+            placeholders = ", ".join(["%s"] * captured["count"])
+            cursor.execute(
+                f"EXPLAIN EXECUTE {captured['name']} ({placeholders})", captured["params"]
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET plan_cache_mode")
+    finally:
+        prepared.execute_prepared = original
+    assert "bookings_consultation" in plan
+    assert "Seq Scan on bookings_consultation" not in plan, plan
+    assert "Index Scan using bookings_consultation_idempotency_key_key" in plan, plan
