@@ -1,5 +1,6 @@
 """The consultation request form: plain fields that work without JavaScript."""
 
+import copy
 import datetime as dt
 import functools
 import re
@@ -19,7 +20,7 @@ from bookings.services import ScreeningAnswer
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"
-SLOT_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+SLOT_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 NAME_PUNCTUATION = set(" '’‘-.")
 
 
@@ -62,19 +63,70 @@ class FixedChoiceField(forms.ChoiceField):
         return forms.Field.__deepcopy__(self, memo)
 
 
+# Fields and widgets whose copy is Django's plain one: a shallow copy with its own
+# attrs (widget), error messages and validators (field).
+PLAIN_FIELD_COPIES = {forms.Field.__deepcopy__, FixedChoiceField.__deepcopy__}
+PLAIN_WIDGET_COPIES = {forms.Widget.__deepcopy__, FixedRadioSelect.__deepcopy__}
+
+
+def _shallow_copy(obj):
+    copied = object.__new__(type(obj))
+    copied.__dict__ = obj.__dict__.copy()
+    return copied
+
+
+def _copy_field(field: forms.Field, memo: dict) -> forms.Field:
+    """``copy.deepcopy(field)`` as Django's own ``__deepcopy__`` methods do it, without
+    the generic copy machinery, which was a tenth of checking a booking."""
+    widget = field.widget
+    if (
+        type(field).__deepcopy__ not in PLAIN_FIELD_COPIES
+        or type(widget).__deepcopy__ not in PLAIN_WIDGET_COPIES
+    ):
+        return copy.deepcopy(field, memo)
+    copied = _shallow_copy(field)
+    copied.widget = _shallow_copy(widget)
+    copied.widget.attrs = widget.attrs.copy()
+    copied.error_messages = field.error_messages.copy()
+    copied.validators = field.validators[:]
+    return copied
+
+
+class QuickCopyFields(dict):
+    """A form class's ``base_fields``, which Django deep-copies for every form."""
+
+    def __deepcopy__(self, memo):
+        return {name: _copy_field(field, memo) for name, field in self.items()}
+
+
+@functools.cache
+def privacy_help_text() -> str:
+    return format_html(
+        'Read the <a href="{}">privacy notice</a>: screening answers are seen only by '
+        "clinic staff and never sent by email.",
+        reverse("privacy"),
+    )
+
+
 def slot_value(start: dt.datetime) -> str:
     return timezone.localtime(start, availability.clinic_tz()).strftime(SLOT_FORMAT)
 
 
 def parse_slot(value: str) -> dt.datetime | None:
     """A clinic-local 'YYYY-MM-DDTHH:MM' as an aware datetime, or None."""
-    if not isinstance(value, str) or not SLOT_PATTERN.match(value):
+    if not isinstance(value, str) or not SLOT_PATTERN.fullmatch(value):
         return None
     try:
-        naive = dt.datetime.strptime(value, SLOT_FORMAT)  # noqa: DTZ007 - made aware below
+        return dt.datetime(  # the pattern has checked every digit's place
+            int(value[0:4]),
+            int(value[5:7]),
+            int(value[8:10]),
+            int(value[11:13]),
+            int(value[14:16]),
+            tzinfo=availability.clinic_tz(),
+        )
     except ValueError:
         return None
-    return naive.replace(tzinfo=availability.clinic_tz())
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -185,16 +237,15 @@ class BookingForm(forms.Form):
         slot_choices: list[tuple[str, str]] = (),
         **kwargs,
     ):
+        # The template writes every label itself, never with Django's suffix (":").
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.treatment = treatment
         self.rules = rules
         self.now = now
-        self.fields["slot"].widget.choices = list(slot_choices)
-        self.fields["privacy_consent"].help_text = format_html(
-            'Read the <a href="{}">privacy notice</a>: screening answers are seen only by '
-            "clinic staff and never sent by email.",
-            reverse("privacy"),
-        )
+        if slot_choices:
+            self.fields["slot"].widget.choices = list(slot_choices)
+        self.fields["privacy_consent"].help_text = privacy_help_text()
         self.screening_names = [f"screen_{question.pk}" for question in treatment.questions]
         if not self.is_bound:
             self.initial.setdefault("token", str(uuid.uuid4()))
@@ -357,4 +408,6 @@ def _screening_field(question: ScreeningQuestion) -> FixedChoiceField:
 def _form_with_questions(questions: tuple[ScreeningQuestion, ...]) -> type[BookingForm]:
     """``BookingForm`` with a yes/no field per question, after the form's own fields."""
     fields = {f"screen_{question.pk}": _screening_field(question) for question in questions}
-    return type(BookingForm)("BookingForm", (BookingForm,), fields)
+    form_class = type(BookingForm)("BookingForm", (BookingForm,), fields)
+    form_class.base_fields = QuickCopyFields(form_class.base_fields)
+    return form_class

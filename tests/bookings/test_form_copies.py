@@ -64,3 +64,40 @@ def test_edited_question_text_is_shown_at_once():
     after = form(treatment((7, "Are you pregnant or breastfeeding?")))
     assert before.fields["screen_7"].label == "Are you pregnant?"
     assert after.fields["screen_7"].label == "Are you pregnant or breastfeeding?"
+
+
+def test_a_form_copies_its_fields_as_django_does():
+    """The quick copy gives each form what ``copy.deepcopy`` would: its own field,
+    widget, widget attributes, error messages and validators, the rest shared."""
+    import copy
+
+    option = treatment((7, "Are you pregnant?"))
+    base = form(option).base_fields
+    quick = form(option).fields
+    django = {name: copy.deepcopy(field) for name, field in base.items()}
+    assert list(quick) == list(base)
+    for name, field in quick.items():
+        original = base[name]
+        for made in (field, django[name]):
+            assert made is not original and type(made) is type(original), name
+            assert made.widget is not original.widget and type(made.widget) is type(original.widget)
+            assert made.widget.attrs == original.widget.attrs, name
+            assert made.widget.attrs is not original.widget.attrs, name
+            assert made.error_messages == original.error_messages
+            assert made.error_messages is not original.error_messages, name
+            assert made.validators == original.validators
+            assert made.validators is not original.validators, name
+        assert vars(field).keys() == vars(django[name]).keys(), name
+        assert field.label == original.label and field.required == original.required
+
+
+def test_a_field_with_its_own_copy_is_copied_its_own_way():
+    from django import forms
+
+    from bookings.forms import QuickCopyFields
+
+    original = forms.ChoiceField(choices=[("a", "A")])  # copies its choices when copied
+    copied = QuickCopyFields(pick=original).__deepcopy__({})["pick"]
+    copied.widget.choices.append(("b", "B"))
+    assert copied is not original
+    assert list(original.widget.choices) == [("a", "A")]
