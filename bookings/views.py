@@ -1,11 +1,13 @@
 """The public booking pages: /book/ (choose, fill in, submit) and /book/done/<token>/."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,6 +38,17 @@ from treatments.models import Treatment
 
 DONE_SALT = "bookings.done"
 DONE_MAX_AGE = 60 * 60 * 24 * 7
+
+
+@functools.cache
+def _done_path_pattern() -> str:
+    return reverse("bookings:done", kwargs={"token": "TOKEN"})
+
+
+def done_path(token: str) -> str:
+    """/book/done/<token>/: ``reverse`` once, since only the token differs (a signed
+    value, all of it safe in a path)."""
+    return _done_path_pattern().replace("TOKEN", token)
 
 
 def booking_rate(group, request) -> str:
@@ -259,7 +272,7 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
             )
         else:
             token = signing.dumps(result.consultation.reference, salt=DONE_SALT)
-            return redirect("bookings:done", token=token)
+            return HttpResponseRedirect(done_path(token))
 
     # Show the form again with the times free now: that day's, or the next ones.
     slots = availability.current_free_slots(rules, now=now)

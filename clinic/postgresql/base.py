@@ -25,6 +25,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
+        self.executes: dict[str, str] = {}
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
@@ -40,8 +41,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             numbered = pieces[0] + "".join(f"${n}{rest}" for n, rest in enumerate(pieces[1:], 1))
             cursor.execute(f"PREPARE {name} AS {numbered}")
             self.prepared.add(name)
-        arguments = ", ".join(["%s"] * sql.count("%s"))
-        cursor.execute(f"{before}EXECUTE {name} ({arguments})", params)
+            self.executes[name] = f"EXECUTE {name} ({', '.join(['%s'] * (len(pieces) - 1))})"
+        cursor.execute(before + self.executes[name], params)
 
     def is_usable(self) -> bool:
         connection = self.connection

@@ -236,3 +236,14 @@ def test_the_rate_limit_answers_429(client, form_data, settings):
 
 def test_methods_other_than_get_and_post_are_refused(client, booking_rules):
     assert client.put(BOOK).status_code == 405
+
+
+def test_the_done_page_address_is_the_one_reverse_gives():
+    from django.core import signing
+    from django.urls import reverse
+
+    from bookings.views import DONE_SALT, done_path
+
+    for reference in ("KA-7Q2M9X", "KA-00000000", "x" * 40):
+        token = signing.dumps(reference, salt=DONE_SALT)
+        assert done_path(token) == reverse("bookings:done", kwargs={"token": token})
