@@ -124,7 +124,18 @@ def is_bookable_start(rules: Rules, start: dt.datetime, now: dt.datetime) -> boo
         return False
     if local < now + rules.min_notice:
         return False
-    return local in day_starts(rules, day)
+    return _on_the_grid(rules, local)
+
+
+def _on_the_grid(rules: Rules, local: dt.datetime) -> bool:
+    """``local in day_starts(rules, local.date())``, without listing the day's starts."""
+    day, tz, zero = local.date(), clinic_tz(), dt.timedelta(0)
+    for opens, closes in rules.hours.get(day.weekday(), ()):
+        first = dt.datetime.combine(day, opens, tzinfo=tz)
+        end = dt.datetime.combine(day, closes, tzinfo=tz)
+        if first <= local and local + rules.length <= end and (local - first) % rules.step == zero:
+            return True
+    return False
 
 
 LONGEST = dt.timedelta(minutes=MAX_CONSULTATION_MINUTES)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
 from bookings import availability
@@ -258,16 +258,40 @@ def _new_request_sql(*, emails: int, with_key: bool) -> str:
     return f"WITH {', '.join(parts)} {' UNION ALL '.join(rows)}"
 
 
+# Fields whose value the ORM sends as it is when it already has this type (or is None):
+# no pre_save behaviour, and their get_db_prep_save returns such a value unchanged.
+_SENT_AS_IS = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+@functools.cache
+def _value_plan(model) -> list[tuple[models.Field, str, type | None]]:
+    given = _FROM_STATEMENT[model]
+    return [
+        (f, f.attname, _SENT_AS_IS.get(type(f)))
+        for f in _insert_fields(model)
+        if f.name not in given
+    ]
+
+
 def _values(obj) -> list:
     """The row ``obj`` would insert, as the ORM prepares it (defaults and auto_now set),
     less the columns the statement fills in."""
     db = connections[DEFAULT_DB_ALIAS]
-    given = _FROM_STATEMENT[type(obj)]
-    return [
-        f.get_db_prep_save(f.pre_save(obj, True), db)
-        for f in _insert_fields(type(obj))
-        if f.name not in given
-    ]
+    values = []
+    for field, attname, as_is in _value_plan(type(obj)):
+        value = getattr(obj, attname)
+        if as_is is None or not (value is None or type(value) is as_is):
+            value = field.get_db_prep_save(field.pre_save(obj, True), db)
+        values.append(value)
+    return values
 
 
 def _saved(obj, pk: int) -> None:

@@ -118,3 +118,33 @@ def test_rules_load_in_two_queries_from_the_defaults(django_assert_num_queries):
     assert loaded.days_ahead == 60
     assert 6 not in loaded.hours and len(loaded.hours[0]) == 2
     assert loaded.closures == ((today, today),)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"length": dt.timedelta(minutes=45), "buffer": dt.timedelta(minutes=10)},
+        {"length": dt.timedelta(minutes=20), "buffer": dt.timedelta(0)},
+        {
+            "hours": {
+                0: ((dt.time(9, 10), dt.time(12, 5)), (dt.time(11), dt.time(15, 30))),
+                5: ((dt.time(10), dt.time(10, 29)),),
+            }
+        },
+    ],
+)
+def test_a_bookable_start_is_exactly_one_of_the_days_starts(overrides):
+    """Checking one chosen time must agree with listing the day's times, minute by minute
+    over a week, overlapping opening periods and a period too short for one included."""
+    grid = rules(**overrides, min_notice=dt.timedelta(0), days_ahead=30)
+    now = karachi(2026, 11, 23, 0, 0)
+    for offset in range(7):
+        day = MONDAY + dt.timedelta(days=offset)
+        listed = set(availability.day_starts(grid, day))
+        for minute in range(0, 24 * 60):
+            start = karachi(day.year, day.month, day.day, minute // 60, minute % 60)
+            assert availability.is_bookable_start(grid, start, now) == (start in listed), start
+        assert not availability.is_bookable_start(
+            grid, karachi(day.year, day.month, day.day, 10, 0) + dt.timedelta(seconds=1), now
+        )

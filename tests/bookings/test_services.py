@@ -349,3 +349,44 @@ def test_a_place_over_a_lowered_capacity_still_counts(request_consultation, firs
     with pytest.raises(SlotUnavailable):
         request_consultation(starts_at=one.starts_at, email="third@example.com")
     assert Consultation.objects.filter(starts_at=one.starts_at, status="pending").get() == two
+
+
+def test_a_rows_values_are_the_ones_the_orm_would_send(treatment):
+    """``_values`` passes plain values through and prepares the rest as the ORM does:
+    any difference would store something other than what a model save stores."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.utils import timezone
+    from django.utils.translation import gettext_lazy
+
+    db = connections[DEFAULT_DB_ALIAS]
+    now = timezone.now()
+    consultation = Consultation(
+        treatment=treatment,
+        starts_at=now,
+        ends_at=now + dt.timedelta(minutes=30),
+        full_name=gettext_lazy("Ayesha Khan"),  # lazy text: prepared, not passed through
+        email="ayesha@example.com",
+        phone="+923001234567",
+        contact_preference="phone",
+        message="",
+        screening_answers=[{"answer": False}],
+        flagged=0,  # not a bool: prepared as the ORM prepares it
+        consent_version=None,
+        consented_at=now,
+        idempotency_key=uuid.uuid4(),
+    )
+    event = ConsultationEvent(consultation=consultation, previous_status="", new_status="x")
+    email = OutboundEmail(to="a@example.com", subject="S", template="t", consultation=consultation)
+    for obj in (consultation, event, email):
+        given = services._FROM_STATEMENT[type(obj)]
+        fields = [f for f in services._insert_fields(type(obj)) if f.name not in given]
+        expected = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+        values = services._values(obj)
+
+        def seen(field, value):  # the save time differs by microseconds between the two
+            moment = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            return (field.name, type(value), None if moment else str(value))
+
+        assert [seen(f, v) for f, v in zip(fields, values, strict=True)] == [
+            seen(f, v) for f, v in zip(fields, expected, strict=True)
+        ]
