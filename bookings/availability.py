@@ -99,14 +99,24 @@ def first_and_last_day(rules: Rules, now: dt.datetime) -> tuple[dt.date, dt.date
     return today, today + dt.timedelta(days=rules.days_ahead)
 
 
+ZERO = dt.timedelta(0)
+
+
+def _opening_periods(rules: Rules, day: dt.date):
+    """(opens, closes) of each opening period on ``day``, as aware clinic times."""
+    tz = clinic_tz()
+    for opens, closes in rules.hours.get(day.weekday(), ()):
+        yield (
+            dt.datetime.combine(day, opens, tzinfo=tz),
+            dt.datetime.combine(day, closes, tzinfo=tz),
+        )
+
+
 def day_starts(rules: Rules, day: dt.date) -> list[dt.datetime]:
     """Every start time on a clinic day by the opening hours (aware, clinic time),
     ignoring closures, notice and bookings."""
-    tz = clinic_tz()
     starts = []
-    for opens, closes in rules.hours.get(day.weekday(), ()):
-        start = dt.datetime.combine(day, opens, tzinfo=tz)
-        end = dt.datetime.combine(day, closes, tzinfo=tz)
+    for start, end in _opening_periods(rules, day):
         while start + rules.length <= end:
             starts.append(start)
             start += rules.step
@@ -129,13 +139,10 @@ def is_bookable_start(rules: Rules, start: dt.datetime, now: dt.datetime) -> boo
 
 def _on_the_grid(rules: Rules, local: dt.datetime) -> bool:
     """``local in day_starts(rules, local.date())``, without listing the day's starts."""
-    day, tz, zero = local.date(), clinic_tz(), dt.timedelta(0)
-    for opens, closes in rules.hours.get(day.weekday(), ()):
-        first = dt.datetime.combine(day, opens, tzinfo=tz)
-        end = dt.datetime.combine(day, closes, tzinfo=tz)
-        if first <= local and local + rules.length <= end and (local - first) % rules.step == zero:
-            return True
-    return False
+    return any(
+        first <= local and local + rules.length <= end and (local - first) % rules.step == ZERO
+        for first, end in _opening_periods(rules, local.date())
+    )
 
 
 LONGEST = dt.timedelta(minutes=MAX_CONSULTATION_MINUTES)

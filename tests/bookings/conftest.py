@@ -104,3 +104,18 @@ def form_data(treatment, first_free):
         return {k: v for k, v in data.items() if v is not None}
 
     return build
+
+
+def patient_request(treatment, starts_at: dt.datetime, **extra):
+    """One patient's request for ``starts_at`` through the booking service."""
+    from bookings import services
+
+    return services.consultation_request(
+        treatment=treatment,
+        starts_at=starts_at,
+        full_name="Sana Malik",
+        email="sana@example.com",
+        phone="+923001234567",
+        contact_preference="phone",
+        **extra,
+    )

@@ -18,7 +18,7 @@ from bookings import availability, services
 from bookings.models import BookingSettings, Closure
 from clinic.page_cache import CONTENT_VERSION, bump, versions
 from tests.auth import login_staff
-from tests.bookings.conftest import karachi, slot_value
+from tests.bookings.conftest import karachi, patient_request, slot_value
 from tests.factories import ConsultationFactory
 
 BOOK = "/book/"
@@ -37,15 +37,7 @@ def times_on(client, treatment, day: dt.date) -> list[str]:
 @pytest.fixture
 def request_time(treatment, privacy_notice):
     def book(start: dt.datetime, **extra):
-        return services.consultation_request(
-            treatment=treatment,
-            starts_at=start,
-            full_name="Sana Malik",
-            email="sana@example.com",
-            phone="+923001234567",
-            contact_preference="phone",
-            **extra,
-        ).consultation
+        return patient_request(treatment, start, **extra).consultation
 
     return book
 

@@ -8,6 +8,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from bookings.models import Consultation
+from tests.bookings.conftest import patient_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -70,18 +71,7 @@ def test_forty_simultaneous_requests_for_one_place_give_exactly_one_booking(
     assert Consultation.objects.filter(status="pending").count() == 1
 
 
-def _request(treatment, starts_at, **extra):
-    from bookings import services
-
-    return services.consultation_request(
-        treatment=treatment,
-        starts_at=starts_at,
-        full_name="Sana Malik",
-        email="sana@example.com",
-        phone="+923001234567",
-        contact_preference="phone",
-        **extra,
-    )
+_request = patient_request
 
 
 def test_a_booking_waits_for_the_days_lock_and_counts_what_was_committed_meanwhile(
