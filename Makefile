@@ -18,9 +18,10 @@ DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/u
 help:
 	@echo "make run        set up and serve the site on http://127.0.0.1:8000/ (SQLite, debug on)"
 	@echo "make test       lint, checks and the whole test suite (DATABASE_URL for PostgreSQL)"
-	@echo "make serve      production serving: collectstatic, migrate, gunicorn and the email worker"
+	@echo "make serve      production serving: collectstatic, migrate, gunicorn, the email and waitlist workers"
 	@echo "make superuser  create a staff login for the admin"
 	@echo "make bench      load benchmark: gunicorn as in production, wrk on loopback (TWO_SERVERS=1: two servers)"
+	@echo "                GROWTH=1: the same pages with 0, 1,000, 50,000 and 500,000 consultations (bench/growth.py)"
 	@echo "make audit      Lighthouse and the Nu HTML checker on every public page (Node, Java, Chromium)"
 
 # The virtualenv is rebuilt only when a requirements file changes.
@@ -71,13 +72,14 @@ serve: export DJANGO_EMAIL_WORKER ?= 1
 serve: $(VENV)/.runtime
 	$(MANAGE) collectstatic --noinput
 	$(MANAGE) migrate --noinput
-	$(MANAGE) send_queued_email --loop & trap "kill $$!" EXIT; $(BIN)/gunicorn -c gunicorn.conf.py clinic.wsgi
+	$(MANAGE) send_queued_email --loop & mail=$$!; $(MANAGE) process_waitlist --loop & waitlist=$$!; \
+	  trap "kill $$mail $$waitlist" EXIT; $(BIN)/gunicorn -c gunicorn.conf.py clinic.wsgi
 
 # PostgreSQL from DATABASE_URL, or a throwaway clinic_bench database; see README "Performance".
 bench: $(VENV)/.dev
 	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
-	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(BENCH_ARGS)
+	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(if $(GROWTH),--growth) $(BENCH_ARGS)
 
 # Lighthouse and vnu (audit/package.json, exact pins) against gunicorn; see README "Performance".
 audit: $(VENV)/.runtime

@@ -5,11 +5,11 @@
    migrated so the seeded pages exist. Plain HTTP on 127.0.0.1, so the HTTPS redirect is
    off for this server only (DJANGO_SECURE_SSL_REDIRECT=0).
 2. Lighthouse (audit/node_modules, pinned in audit/package.json) with Debian's Chromium,
-   mobile settings (its default), on the home page, every microneedling page and /book/:
-   performance, accessibility, best-practices and SEO scores (target 100 each), with the
-   audits that cost points.
-3. The Nu HTML checker (vnu-jar, Java) on every public page: each <loc> of /sitemap.xml
-   plus /book/, the booking form for a day and its error state: zero errors.
+   mobile settings (its default), on every public page: each <loc> of /sitemap.xml plus
+   /treatments/ and /book/ (or only --pages): performance, accessibility, best-practices
+   and SEO scores (target 100 each), with the audits that cost points.
+3. The Nu HTML checker (vnu-jar, Java) on the same pages, the booking form for a day and
+   its error state: zero errors.
 4. Writes audit/results/latest.json. Exit status 1 with --strict when a target is missed.
 """
 
@@ -32,22 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 AUDIT = ROOT / "audit"
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Server, fetch, free_port, manage, parse_form, server_env  # noqa: E402
+from bench.server import Server, fetch, free_port, manage, parse_form, server_env  # noqa: E402
 
 LIGHTHOUSE = AUDIT / "node_modules" / ".bin" / "lighthouse"
 VNU_JAR = AUDIT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-LIGHTHOUSE_PAGES = [
-    "/",
-    "/treatments/microneedling/",
-    "/treatments/microneedling/benefits/",
-    "/treatments/microneedling/process/",
-    "/treatments/microneedling/aftercare/",
-    "/treatments/microneedling/contraindications/",
-    "/treatments/microneedling/faq/",
-    "/book/",
-]
+# Audited besides every page of the sitemap (which should hold them; these are checked
+# even if it does not).
+ALWAYS_AUDITED = ["/treatments/", "/book/"]
 
 
 def say(message: str = "") -> None:
@@ -141,6 +134,11 @@ def culprits(audit: dict) -> list[str]:
         node = item.get("node") or {}
         found.append(node.get("selector") or node.get("snippet") or item.get("url") or "")
     return [f[:120] for f in found if f]
+
+
+def audited_paths(base: str) -> list[str]:
+    """Every page of the sitemap, then those always audited, once each."""
+    return list(dict.fromkeys([*sitemap_paths(base), *ALWAYS_AUDITED]))
 
 
 def sitemap_paths(base: str) -> list[str]:
@@ -246,16 +244,12 @@ def main() -> int:
     server = None
     try:
         env = server_env(db_url, "", workdir / "static")
-        env.update(
-            DJANGO_BENCH_FLOOR="0", DJANGO_RATELIMIT_ENABLE="1", DJANGO_SECURE_SSL_REDIRECT="0"
-        )
+        env.update(DJANGO_SECURE_SSL_REDIRECT="0")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         port = free_port()
         server_settings = server_env(db_url, "", workdir / "static", port)
         server_settings.update(
-            DJANGO_BENCH_FLOOR="0",
-            DJANGO_RATELIMIT_ENABLE="1",
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_SITE_URL=f"http://127.0.0.1:{port}",
         )
@@ -273,7 +267,7 @@ def main() -> int:
             say("Lighthouse (mobile): performance / accessibility / best-practices / SEO")
             out_dir = workdir / "lighthouse"
             out_dir.mkdir()
-            for path in args.pages.split(",") if args.pages else LIGHTHOUSE_PAGES:
+            for path in args.pages.split(",") if args.pages else audited_paths(base):
                 result = lighthouse(base + path, out_dir)
                 report["lighthouse"][path] = result
                 if "error" in result:
@@ -290,7 +284,7 @@ def main() -> int:
             pages_dir = workdir / "pages"
             pages_dir.mkdir()
             files: dict[str, Path] = {}
-            for index, path in enumerate([*sitemap_paths(base), "/book/"]):
+            for index, path in enumerate(audited_paths(base)):
                 if path in files:
                     continue
                 status, html = fetch(base + path)

@@ -1,4 +1,4 @@
-# Run by bench/run.py through `manage.py shell -c`: prints one BOOKING_JSON line with
+# Run by bench/booking.py through `manage.py shell -c`: prints one BOOKING_JSON line with
 # what a valid POST /book/ needs: the treatment, every free time, the screening fields.
 # With BENCH_DAYS_AHEAD set (throwaway database only) it first lets patients book that
 # many days ahead, so a 10-second run has enough distinct free times.
@@ -12,7 +12,7 @@ try:
     from bookings import availability
     from bookings.forms import slot_value
     from bookings.models import BookingSettings
-    from bookings.views import load_treatments
+    from bookings.selectors import load_treatments
 except ImportError as error:
     result["reason"] = f"the booking app is not complete yet ({error})"
 else:

@@ -1,4 +1,4 @@
-# Run by bench/run.py through `manage.py shell -c`: prints one CAPACITY_JSON line
+# Run by bench/booking.py through `manage.py shell -c`: prints one CAPACITY_JSON line
 # (with the outbox's emails counted by status).
 # A double booking is a start time holding more active consultations than the clinic's
 # capacity, or two active consultations overlapping on the same seat.

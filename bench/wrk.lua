@@ -1,5 +1,5 @@
--- wrk script for bench/run.py: request headers, optional POST bodies sent round-robin,
--- status counting, and a machine-readable summary.
+-- wrk script for the benchmark (bench/wrk.py starts it): request headers, optional POST
+-- bodies sent round-robin, status counting, and a machine-readable summary.
 --
 -- Environment (read in every thread):
 --   BENCH_HEADERS   extra request headers, "Name: value" separated by "\n"

@@ -24,8 +24,9 @@ from bookings.models import (
     Closure,
     Consultation,
     OpeningHours,
+    WaitlistOffer,
 )
-from clinic.page_cache import bump, shared_value, versions
+from clinic.page_cache import bump, bump_content_version, shared_value, versions
 
 RULES_VERSION = "bookings:rules-version"
 BOOKINGS_VERSION = "bookings:bookings-version"
@@ -159,15 +160,40 @@ def overlapping(rules: Rules, start: dt.datetime, end: dt.datetime) -> Q:
     )
 
 
+def holding(rules: Rules, start: dt.datetime, end: dt.datetime) -> Q:
+    """Times still held for a waitlist patient (``WaitlistOffer``) that, with the buffer
+    after each, overlap [start, end): each is a taken place until it is answered or
+    lapses, so nobody else books a time offered to someone waiting for it."""
+    return Q(
+        status=WaitlistOffer.Status.HELD,
+        expires_at__gt=timezone.now(),
+        starts_at__lt=end,
+        starts_at__gt=start - rules.buffer - LONGEST,
+        ends_at__gt=start - rules.buffer,
+    )
+
+
 def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
-    """Active consultations that may overlap [start, end), counted by time (one query)."""
+    """Active consultations and held times that may overlap [start, end), counted by
+    time (one query)."""
     rows = (
         Consultation.objects.filter(overlapping(rules, start, end))
         .values("starts_at", "ends_at")
         .annotate(n=Count("pk"))
         .order_by()
+        .union(
+            WaitlistOffer.objects.filter(holding(rules, start, end))
+            .values("starts_at", "ends_at")
+            .annotate(n=Count("pk"))
+            .order_by(),
+            all=True,
+        )
     )
-    return [Busy(r["starts_at"], r["ends_at"], r["n"]) for r in rows]
+    # In clinic time, like the starts they are compared with: the same instants, but two
+    # datetimes of one time zone compare without looking up a UTC offset each time, which
+    # makes counting the bookable weeks' places several times faster.
+    tz = clinic_tz()
+    return [Busy(r["starts_at"].astimezone(tz), r["ends_at"].astimezone(tz), r["n"]) for r in rows]
 
 
 class BusyIndex:
@@ -238,8 +264,15 @@ def upcoming_free_slots(rules: Rules, *, now: dt.datetime) -> dict[dt.date, list
 
 def rules_changed() -> None:
     """Staff changed opening hours, closures or booking settings; counted once the
-    current transaction commits, so no one caches the old rules under the new number."""
-    transaction.on_commit(lambda: bump(RULES_VERSION))
+    current transaction commits, so no one caches the old rules under the new number.
+    The public pages carry the opening hours (in their structured data), so they are
+    rendered again too."""
+
+    def bump_both():
+        bump(RULES_VERSION)
+        bump_content_version()
+
+    transaction.on_commit(bump_both)
 
 
 def bookings_changed() -> None:

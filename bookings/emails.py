@@ -16,7 +16,6 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template import TemplateDoesNotExist
@@ -24,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.links import manage_token, manage_url
 from bookings.models import Consultation, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -87,8 +87,13 @@ def _render_optional(name: str, context: dict) -> str:
 
 def save_and_send_after_commit(emails: Iterable[OutboundEmail]) -> list[OutboundEmail]:
     """Save the rows in the current transaction and, unless the worker sends the outbox
-    (``EMAIL_SENT_BY_WORKER``), try them right after it commits."""
-    rows = OutboundEmail.objects.bulk_create(list(emails))
+    (``EMAIL_SENT_BY_WORKER``), try them right after it commits. A row without an
+    address (a patient booked by phone who gave none) is dropped: email goes only
+    where there is an address."""
+    rows = [row for row in emails if row.to]
+    if not rows:
+        return []
+    rows = OutboundEmail.objects.bulk_create(rows)
     send_after_commit(rows)
     return rows
 
@@ -125,60 +130,6 @@ def consultation_context(consultation: Consultation) -> dict:
     if consultation.status == Consultation.Status.COMPLETED:
         context.update(completed_context(consultation))
     return context
-
-
-# --- manage links ---------------------------------------------------------------------
-#
-# A manage link carries only a signed {consultation id, version}: no name, email or
-# reference. The version goes up after each change the patient makes online, so a used
-# link is recognised; it expires 30 days after the consultation (or, for a course, 30
-# days after the next session falls due).
-
-MANAGE_SALT = "bookings.manage.v1"
-MANAGE_DAYS_AFTER = 30
-
-
-def manage_token(consultation: Consultation) -> str:
-    return signing.dumps({"c": consultation.pk, "v": consultation.manage_version}, salt=MANAGE_SALT)
-
-
-def manage_url(consultation: Consultation) -> str:
-    return settings.SITE_URL + reverse("bookings:manage", args=[manage_token(consultation)])
-
-
-def manage_expires_at(consultation: Consultation) -> dt.datetime:
-    expires = consultation.starts_at + dt.timedelta(days=MANAGE_DAYS_AFTER)
-    treatment = consultation.treatment
-    if consultation.status == Consultation.Status.COMPLETED and treatment.has_course:
-        expires += dt.timedelta(weeks=treatment.weeks_between_max)
-    return expires
-
-
-class ManageLinkError(Exception):
-    """Why a manage link cannot be used: ``reason`` is invalid, expired or used."""
-
-    def __init__(self, reason: str, consultation: Consultation | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.consultation = consultation
-
-
-def consultation_for_token(token: str, *, now: dt.datetime | None = None) -> Consultation:
-    """The consultation a manage link is for; ManageLinkError when tampered with,
-    expired or already used."""
-    try:
-        data = signing.loads(token, salt=MANAGE_SALT)
-        pk, version = int(data["c"]), int(data["v"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise ManageLinkError("invalid") from exc
-    consultation = Consultation.objects.select_related("treatment").filter(pk=pk).first()
-    if consultation is None or getattr(consultation, "anonymised_at", None) is not None:
-        raise ManageLinkError("invalid")
-    if (now or timezone.now()) > manage_expires_at(consultation):
-        raise ManageLinkError("expired", consultation)
-    if version != consultation.manage_version:
-        raise ManageLinkError("used", consultation)
-    return consultation
 
 
 # --- what the reminder and the completed email say ------------------------------------
@@ -226,15 +177,16 @@ def aftercare_for(treatment) -> list[dict]:
 
 
 def completed_context(consultation: Consultation) -> dict:
-    from bookings import courses
+    # Not at the top: selectors imports forms, which imports services, which imports this.
+    from bookings import selectors
 
-    window = courses.next_session_offer(consultation)
+    window = selectors.next_session_offer(consultation)
     context = {
         "aftercare_groups": aftercare_for(consultation.treatment),
         "aftercare_url": settings.SITE_URL
         + reverse("bookings:manage_aftercare", args=[manage_token(consultation)]),
         "next_window": window,
-        "session_number": courses.session_number(consultation),
+        "session_number": selectors.session_number(consultation),
     }
     if window is not None:
         context["next_url"] = settings.SITE_URL + reverse(

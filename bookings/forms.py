@@ -1,8 +1,6 @@
 """The consultation request form: plain fields that work without JavaScript."""
 
-import copy
 import datetime as dt
-import functools
 import re
 import unicodedata
 import uuid
@@ -16,21 +14,18 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from bookings import availability
 from bookings.models import Consultation
+from bookings.screening_dates import (
+    YES_NO,
+    DatedScreeningFields,
+    ScreeningQuestion,
+    appointment_day,
+    screening_day_field,
+)
 from bookings.services import ScreeningAnswer
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"
 SLOT_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 NAME_PUNCTUATION = set(" '’‘-.")
-
-
-@dataclass(frozen=True)
-class ScreeningQuestion:
-    pk: int
-    name: str
-    question: str
-    explanation: str
-    severity: str
 
 
 @dataclass
@@ -39,67 +34,17 @@ class TreatmentOption:
     slug: str
     name: str
     questions: list[ScreeningQuestion] = field(default_factory=list)
+    name_in_sentence: str = ""
+
+    @property
+    def in_sentence(self) -> str:
+        return self.name_in_sentence or self.name.lower()
 
     @property
     def contraindications_url(self) -> str:
         return f"/treatments/{self.slug}/contraindications/"
 
 
-class FixedRadioSelect(forms.RadioSelect):
-    """Radio buttons whose choices are replaced, never changed in place: a form's copy
-    shares them. Django copies every field for each form, and copying choices was a
-    large part of checking a booking."""
-
-    def __deepcopy__(self, memo):
-        return forms.Widget.__deepcopy__(self, memo)
-
-
-class FixedChoiceField(forms.ChoiceField):
-    """A choice field with a fixed list of choices, shared by its copies (see above)."""
-
-    widget = FixedRadioSelect
-
-    def __deepcopy__(self, memo):
-        return forms.Field.__deepcopy__(self, memo)
-
-
-# Fields and widgets whose copy is Django's plain one: a shallow copy with its own
-# attrs (widget), error messages and validators (field).
-PLAIN_FIELD_COPIES = {forms.Field.__deepcopy__, FixedChoiceField.__deepcopy__}
-PLAIN_WIDGET_COPIES = {forms.Widget.__deepcopy__, FixedRadioSelect.__deepcopy__}
-
-
-def _shallow_copy(obj):
-    copied = object.__new__(type(obj))
-    copied.__dict__ = obj.__dict__.copy()
-    return copied
-
-
-def _copy_field(field: forms.Field, memo: dict) -> forms.Field:
-    """``copy.deepcopy(field)`` as Django's own ``__deepcopy__`` methods do it, without
-    the generic copy machinery, which was a tenth of checking a booking."""
-    widget = field.widget
-    if (
-        type(field).__deepcopy__ not in PLAIN_FIELD_COPIES
-        or type(widget).__deepcopy__ not in PLAIN_WIDGET_COPIES
-    ):
-        return copy.deepcopy(field, memo)
-    copied = _shallow_copy(field)
-    copied.widget = _shallow_copy(widget)
-    copied.widget.attrs = widget.attrs.copy()
-    copied.error_messages = field.error_messages.copy()
-    copied.validators = field.validators[:]
-    return copied
-
-
-class QuickCopyFields(dict):
-    """A form class's ``base_fields``, which Django deep-copies for every form."""
-
-    def __deepcopy__(self, memo):
-        return {name: _copy_field(field, memo) for name, field in self.items()}
-
-
-@functools.cache
 def privacy_help_text() -> str:
     return format_html(
         'Read the <a href="{}">privacy notice</a>: screening answers are seen only by '
@@ -113,20 +58,16 @@ def slot_value(start: dt.datetime) -> str:
 
 
 def parse_slot(value: str) -> dt.datetime | None:
-    """A clinic-local 'YYYY-MM-DDTHH:MM' as an aware datetime, or None."""
+    """A clinic-local 'YYYY-MM-DDTHH:MM' as an aware datetime, or None. The pattern
+    admits ASCII digits only, where ``strptime`` would also take other scripts' digits,
+    spaces or a trailing newline."""
     if not isinstance(value, str) or not SLOT_PATTERN.fullmatch(value):
         return None
     try:
-        return dt.datetime(  # the pattern has checked every digit's place
-            int(value[0:4]),
-            int(value[5:7]),
-            int(value[8:10]),
-            int(value[11:13]),
-            int(value[14:16]),
-            tzinfo=availability.clinic_tz(),
-        )
+        naive = dt.datetime.strptime(value, SLOT_FORMAT)  # noqa: DTZ007 - clinic time below
     except ValueError:
         return None
+    return naive.replace(tzinfo=availability.clinic_tz())
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -148,11 +89,11 @@ def has_unsafe_characters(value: str, *, allow_newlines: bool = False) -> bool:
     return False
 
 
-class BookingForm(forms.Form):
+class BookingForm(DatedScreeningFields, forms.Form):
     slot = forms.CharField(
         label="Choose a time",
         error_messages={"required": "Please choose one of the times shown."},
-        widget=FixedRadioSelect,
+        widget=forms.RadioSelect,
     )
     full_name = forms.CharField(
         label="Full name",
@@ -184,18 +125,20 @@ class BookingForm(forms.Form):
             "max_length": "That phone number is too long.",
         },
     )
-    contact_preference = FixedChoiceField(
+    contact_preference = forms.ChoiceField(
         label="How would you like us to contact you?",
         choices=Consultation.ContactPreference.choices,
         initial=Consultation.ContactPreference.PHONE,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Please choose how we should contact you.",
             "invalid_choice": "Please choose one of the ways shown.",
         },
     )
-    is_adult = FixedChoiceField(
+    is_adult = forms.ChoiceField(
         label="Are you 18 or over?",
         choices=YES_NO,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Please tell us whether you are 18 or over.",
             "invalid_choice": "Please answer yes or no.",
@@ -221,12 +164,8 @@ class BookingForm(forms.Form):
     # Left empty by people; robots that fill every field reveal themselves.
     website = forms.CharField(label="Leave this empty", required=False, max_length=200)
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-
-    def __new__(cls, *args, treatment: TreatmentOption, **kwargs):
-        # Each treatment's screening questions are fields of a class built once for them.
-        if cls is BookingForm:
-            cls = _form_with_questions(tuple(treatment.questions))
-        return super().__new__(cls)
+    # The day the screening questions were worded for (see bookings.screening_dates).
+    screening_day = screening_day_field()
 
     def __init__(
         self,
@@ -235,8 +174,10 @@ class BookingForm(forms.Form):
         rules: availability.Rules,
         now: dt.datetime,
         slot_choices: list[tuple[str, str]] = (),
+        day: dt.date | None = None,
         **kwargs,
     ):
+        """``day``: the day chosen in the first step, which dated questions are worded for."""
         # The template writes every label itself, never with Django's suffix (":").
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -246,7 +187,13 @@ class BookingForm(forms.Form):
         if slot_choices:
             self.fields["slot"].widget.choices = list(slot_choices)
         self.fields["privacy_consent"].help_text = privacy_help_text()
-        self.screening_names = [f"screen_{question.pk}" for question in treatment.questions]
+        # Each of the treatment's screening questions is a yes/no field after the form's own.
+        chosen = None
+        if self.is_bound:
+            day = parse_day(self.data.get("screening_day"))
+            start = parse_slot(self.data.get("slot", ""))
+            chosen = appointment_day(start) if start else None
+        self.add_screening_fields(treatment.questions, shown=day, chosen=chosen)
         if not self.is_bound:
             self.initial.setdefault("token", str(uuid.uuid4()))
 
@@ -320,19 +267,8 @@ class BookingForm(forms.Form):
         return self.is_bound and bool((self.data.get("website") or "").strip())
 
     def screening_answers(self) -> list[ScreeningAnswer]:
-        return [
-            ScreeningAnswer(
-                contraindication_id=question.pk,
-                name=question.name,
-                question=question.question,
-                severity=question.severity,
-                answer=self.cleaned_data[name] == "yes",
-            )
-            for question, name in zip(self.treatment.questions, self.screening_names, strict=True)
-        ]
-
-    def screening_fields(self):
-        return [self[name] for name in self.screening_names]
+        """The answers as stored, worded and dated for the chosen time's day."""
+        return self.dated_answers(appointment_day(self.cleaned_data["slot"]))
 
     def link_errors(self) -> None:
         """Point each invalid input at its message (and help text) for screen readers."""
@@ -393,21 +329,30 @@ class BookingForm(forms.Form):
         return items
 
 
-def _screening_field(question: ScreeningQuestion) -> FixedChoiceField:
-    return FixedChoiceField(
-        label=question.question,
-        choices=YES_NO,
-        error_messages={
-            "required": "Please answer yes or no.",
-            "invalid_choice": "Please answer yes or no.",
-        },
-    )
+class ScreeningAgainForm(DatedScreeningFields, forms.Form):
+    """The dated questions asked again when a patient moves to a day their answers do not
+    cover. ``day``: the day to word them for; ``chosen``: the posted time's day."""
 
+    screening_day = screening_day_field()
 
-@functools.lru_cache(maxsize=64)
-def _form_with_questions(questions: tuple[ScreeningQuestion, ...]) -> type[BookingForm]:
-    """``BookingForm`` with a yes/no field per question, after the form's own fields."""
-    fields = {f"screen_{question.pk}": _screening_field(question) for question in questions}
-    form_class = type(BookingForm)("BookingForm", (BookingForm,), fields)
-    form_class.base_fields = QuickCopyFields(form_class.base_fields)
-    return form_class
+    def __init__(
+        self,
+        *args,
+        questions: list[ScreeningQuestion],
+        day: dt.date | None = None,
+        chosen: dt.date | None = None,
+        **kwargs,
+    ):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            day = parse_day(self.data.get("screening_day"))
+        self.add_screening_fields(questions, shown=day, chosen=chosen, dates_required=True)
+
+    @property
+    def yes_answers(self) -> list[ScreeningQuestion]:
+        return [
+            question
+            for question, name in zip(self.screening_questions, self.screening_names, strict=True)
+            if self.is_bound and self.data.get(name) == "yes"
+        ]

@@ -1,4 +1,4 @@
-"""The patient's manage link (/manage/<token>/) and the staff email previews.
+"""The patient's manage link (/manage/<token>/).
 
 Opening a link never changes anything (mail scanners follow links): every change is a
 POST with a CSRF token. Each change the patient makes bumps the consultation's
@@ -8,42 +8,31 @@ is used up; the emails and the redirect carry the new one.
 
 import datetime as dt
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import availability, courses
-from bookings.emails import (
-    ManageLinkError,
-    aftercare_for,
-    consultation_context,
-    consultation_for_token,
-    manage_token,
-)
-from bookings.forms import BookingForm, parse_day, parse_slot, slot_value
+from bookings import availability, selectors, whatsapp
+from bookings.emails import aftercare_for
+from bookings.forms import BookingForm, ScreeningAgainForm, parse_day, parse_slot
+from bookings.links import ManageLinkError, consultation_for_token, manage_token
 from bookings.models import BookingSettings, Consultation
+from bookings.screening_dates import appointment_day
 from bookings.services import (
     BookingError,
+    LinkUsed,
     SlotUnavailable,
     consultation_cancel,
+    consultation_record_screening,
     consultation_request,
     consultation_reschedule,
 )
+from bookings.slots import day_choices, time_choices
 from treatments.models import Treatment
 
 Status = Consultation.Status
-
-
-class Used(Exception):
-    """Another request changed the consultation first with the same link."""
 
 
 def _problem(request, error: ManageLinkError):
@@ -81,17 +70,6 @@ def can_change(consultation: Consultation, *, now: dt.datetime | None = None) ->
     return consultation.is_active and consultation.starts_at - now >= notice()
 
 
-def _rotate(consultation: Consultation, **extra) -> None:
-    """Use up the link inside the caller's transaction (conditional: a second POST with
-    the same link loses)."""
-    updated = Consultation.objects.filter(
-        pk=consultation.pk, manage_version=consultation.manage_version
-    ).update(manage_version=F("manage_version") + 1, **extra)
-    if updated != 1:
-        raise Used
-    consultation.manage_version += 1
-
-
 def _page(request, consultation, *, status=200, **extra):
     tz = availability.clinic_tz()
     context = {
@@ -101,15 +79,17 @@ def _page(request, consultation, *, status=200, **extra):
         "starts_local": timezone.localtime(consultation.starts_at, tz),
         "can_change": can_change(consultation),
         "notice_hours": BookingSettings.load().patient_change_notice_hours,
-        "next_window": courses.next_session_offer(consultation),
-        "session_label": courses.session_of(consultation),
+        "next_window": selectors.next_session_offer(consultation),
+        "session_label": selectors.session_of(consultation),
+        "screening_to_answer": consultation.screening_pending and consultation.is_active,
+        "clinic_whatsapp_url": whatsapp.clinic_chat_for(consultation),
         **extra,
     }
     return render(request, "bookings/manage.html", context, status=status)
 
 
 @never_cache
-@require_GET
+@require_safe
 @_load
 def manage(request, consultation):
     """The consultation as the patient sees it: read-only."""
@@ -124,14 +104,13 @@ def manage_cancel(request, consultation):
         return _page(request, consultation, status=409, refused=True)
     reason = " ".join(request.POST.get("reason", "").split())[:300]
     try:
-        with transaction.atomic():
-            _rotate(consultation)
-            consultation_cancel(
-                consultation=consultation,
-                reason=f"Cancelled online by the patient. {reason}".strip(),
-                by=Consultation.CancelledBy.PATIENT,
-            )
-    except Used:
+        consultation_cancel(
+            consultation=consultation,
+            reason=f"Cancelled online by the patient. {reason}".strip(),
+            by=Consultation.CancelledBy.PATIENT,
+            link_version=consultation.manage_version,
+        )
+    except LinkUsed:
         return _problem(request, ManageLinkError("used", consultation))
     except BookingError:
         consultation.refresh_from_db()
@@ -141,61 +120,82 @@ def manage_cancel(request, consultation):
     )
 
 
-def _time_choices(starts) -> list[tuple[str, str]]:
-    tz = availability.clinic_tz()
-    return [(slot_value(s), f"{timezone.localtime(s, tz):%H:%M}") for s in starts]
-
-
-def _day_options(slots) -> list[tuple[str, str]]:
-    return [(d.isoformat(), f"{d:%A} {d.day} {d:%b}") for d in sorted(slots)]
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@_load
-def manage_move(request, consultation):
-    """Choose another free time (GET shows them) and move there (POST)."""
-    if not can_change(consultation):
-        return _page(request, consultation, status=409 if request.method == "POST" else 200)
-    now = timezone.now()
-    rules = availability.current_rules()
+def _other_times(consultation: Consultation, rules, *, now: dt.datetime) -> dict:
+    """The free times, less the patient's own (it is not "another" time)."""
     slots = availability.current_free_slots(rules, now=now)
-    # The patient's own time is not "another" time.
     for day in list(slots):
         slots[day] = [s for s in slots[day] if s != consultation.starts_at]
         if not slots[day]:
             del slots[day]
+    return slots
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@_load
+def manage_move(request, consultation):
+    """Choose another free time (GET shows them) and move there (POST).
+
+    Screening answers about a period before the appointment (a look-back) cover the old
+    date; when they do not cover the new one, the same form asks those questions again
+    for the new dates, and the move stores the answers with it (a yes flags the
+    consultation for a clinician). Other answers stay as they are.
+    """
+    if not can_change(consultation):
+        return _page(request, consultation, status=409 if request.method == "POST" else 200)
+    now = timezone.now()
+    rules = availability.current_rules()
+    slots = _other_times(consultation, rules, now=now)
     error = ""
+    screening = None
     if request.method == "POST":
         start = parse_slot(request.POST.get("slot", ""))
         if start is None:
             error = "Please choose one of the times shown."
+        elif start == consultation.starts_at:
+            # Nothing to move: the link stays usable and the reminder stays as it is.
+            error = "That is already your consultation's time. Please choose another."
         else:
-            try:
-                with transaction.atomic():
-                    _rotate(consultation, reminder_sent_at=None)
+            chosen = appointment_day(start)
+            screening = _screening_again(consultation, chosen, data=request.POST)
+            if screening is not None and not screening.is_valid():
+                error = "Please answer the health questions for your new date."
+            else:
+                answers = screening.dated_answers(chosen) if screening else []
+                note = "Moved online by the patient."
+                if answers:
+                    note += " Health questions answered again for the new date."
+                try:
                     consultation_reschedule(
                         consultation=consultation,
                         starts_at=start,
-                        note="Moved online by the patient.",
+                        note=note,
                         now=now,
                         enforce_booking_window=True,
+                        screening_answers=answers,
+                        link_version=consultation.manage_version,
                     )
-            except Used:
-                return _problem(request, ManageLinkError("used", consultation))
-            except SlotUnavailable:
-                error = "Sorry, that time was just taken or is no longer available. Please choose another."
-                consultation.refresh_from_db()
-                slots = availability.current_free_slots(rules, now=now)
-            except BookingError as exc:
-                consultation.refresh_from_db()
-                return _page(request, consultation, status=409, refused=True, message=str(exc))
-            else:
-                url = reverse("bookings:manage", args=[manage_token(consultation)])
-                return redirect(url + "?done=moved")
+                except LinkUsed:
+                    return _problem(request, ManageLinkError("used", consultation))
+                except SlotUnavailable:
+                    error = "Sorry, that time was just taken or is no longer available. Please choose another."
+                    consultation.refresh_from_db()
+                    slots = _other_times(consultation, rules, now=now)
+                except BookingError as exc:
+                    consultation.refresh_from_db()
+                    return _page(request, consultation, status=409, refused=True, message=str(exc))
+                else:
+                    url = reverse("bookings:manage", args=[manage_token(consultation)])
+                    return redirect(url + "?done=moved")
     day = parse_day(request.GET.get("date") or request.POST.get("date"))
+    if screening is not None:
+        day = screening.questions_day  # the questions were worded for the chosen time's day
     if day not in slots:
         day = None
+    if day is None:
+        screening = None
+    elif screening is None:
+        screening = _screening_again(consultation, day)
     return render(
         request,
         "bookings/manage_move.html",
@@ -204,17 +204,30 @@ def manage_move(request, consultation):
             "treatment": consultation.treatment,
             "token": manage_token(consultation),
             "starts_local": timezone.localtime(consultation.starts_at, availability.clinic_tz()),
-            "days": _day_options(slots),
+            "days": day_choices(slots),
             "day": day,
-            "times": _time_choices(slots[day]) if day else [],
+            "times": time_choices(slots[day]) if day else [],
+            "selected_slot": request.POST.get("slot", ""),
+            "screening": screening,
             "error": error,
         },
         status=400 if error else 200,
     )
 
 
+def _screening_again(consultation, day, *, data=None) -> ScreeningAgainForm | None:
+    """The form asking again the dated questions whose answers do not cover ``day``, or
+    None when there are none. Posted (``data``), ``day`` is the chosen time's day."""
+    questions = selectors.questions_to_ask_again(consultation, day)
+    if not questions:
+        return None
+    if data is None:
+        return ScreeningAgainForm(questions=questions, day=day)
+    return ScreeningAgainForm(data, questions=questions, chosen=day)
+
+
 @never_cache
-@require_GET
+@require_safe
 @_load
 def manage_aftercare(request, consultation):
     """A print-friendly aftercare sheet, from the same content as the aftercare page."""
@@ -237,15 +250,13 @@ def _in_window(slots, window):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_load
 def manage_next(request, consultation):
     """Book the next session of a course: only times inside the spacing window, the
     patient's details carried over, the health questions asked again."""
-    from bookings.views import current_treatments
-
-    window = courses.next_session_offer(consultation)
-    option = current_treatments().get(consultation.treatment.slug)
+    window = selectors.next_session_offer(consultation)
+    option = selectors.current_treatments().get(consultation.treatment.slug)
     if window is None or option is None:
         return _page(request, consultation, no_next=True)
     now = timezone.now()
@@ -297,11 +308,15 @@ def manage_next(request, consultation):
                     return redirect(url + "?done=booked")
         if day not in slots:
             day = None
-        form.fields["slot"].widget.choices = _time_choices(slots[day]) if day else []
+        form.fields["slot"].widget.choices = time_choices(slots[day]) if day else []
         form.link_errors()
     elif day is not None:
         form = BookingForm(
-            treatment=option, rules=rules, now=now, slot_choices=_time_choices(slots[day])
+            treatment=option,
+            rules=rules,
+            now=now,
+            slot_choices=time_choices(slots[day]),
+            day=day,
         )
     return render(
         request,
@@ -312,7 +327,7 @@ def manage_next(request, consultation):
             "option": option,
             "token": manage_token(consultation),
             "window": window,
-            "days": _day_options(slots),
+            "days": day_choices(slots),
             "day": day,
             "form": form,
             "taken": taken,
@@ -322,110 +337,33 @@ def manage_next(request, consultation):
     )
 
 
-# --- staff: email previews ------------------------------------------------------------
-
-PREVIEWS = {
-    "consultation_requested": ("Request received", Status.PENDING),
-    "consultation_confirmed": ("Confirmed", Status.CONFIRMED),
-    "consultation_reminder": ("Reminder with preparation advice", Status.CONFIRMED),
-    "consultation_rescheduled": ("Moved to another time", Status.CONFIRMED),
-    "consultation_cancelled": ("Cancelled", Status.CANCELLED),
-    "consultation_declined": ("Declined", Status.DECLINED),
-    "consultation_reinstated": ("Back in the diary", Status.PENDING),
-    "consultation_completed": ("Aftercare and next session", Status.COMPLETED),
-    "staff_new_request": ("Staff: new request", Status.PENDING),
-}
-
-
-def _staff_only(view):
-    """Staff who may see consultations, with their second factor proved (the 2FA
-    middleware guards only the admin prefix)."""
-    from urllib.parse import urlencode
-
-    from django.contrib.auth import REDIRECT_FIELD_NAME
-    from django_otp import user_has_device
-
-    from clinic.two_factor import requires_two_factor
-
-    @staff_member_required
-    def wrapper(request, *args, **kwargs):
-        if requires_two_factor(request.user) and not request.user.is_verified():
-            name = "two_factor_verify" if user_has_device(request.user) else "two_factor_setup"
-            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
-            return redirect(f"{reverse(name)}?{query}")
-        if not request.user.has_perm("bookings.view_consultation"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
-
-
-def sample_consultation(status: str) -> Consultation:
-    """An unsaved consultation with made-up details: no real patient is shown."""
-    treatment = (
-        Treatment.objects.filter(sessions_max__gt=1).order_by("order", "pk").first()
-        or Treatment.objects.order_by("order", "pk").first()
-        or Treatment(name="Microneedling", slug="microneedling", sessions_max=3)
-    )
-    tz = availability.clinic_tz()
-    start = timezone.localtime(timezone.now(), tz).replace(
-        hour=11, minute=0, second=0, microsecond=0
-    ) + dt.timedelta(days=3 if status != Status.COMPLETED else 0)
-    return Consultation(
-        pk=0,
-        reference="KH-SAMPLE",
-        treatment=treatment,
-        starts_at=start,
-        ends_at=start + dt.timedelta(minutes=30),
-        status=status,
-        full_name="Sample Patient",
-        email="sample.patient@example.com",
-        phone="+923000000000",
-        contact_preference=Consultation.ContactPreference.WHATSAPP,
-        consent_version="sample",
-        consented_at=start,
-    )
-
-
-def render_preview(name: str) -> tuple[str, str]:
-    if name not in PREVIEWS:
-        raise Http404("No such email")
-    consultation = sample_consultation(PREVIEWS[name][1])
-    context = consultation_context(consultation)
-    text = render_to_string(f"emails/{name}.txt", context)
-    try:
-        html = render_to_string(f"emails/{name}.html", context)
-    except Exception:  # a text-only email
-        html = ""
-    return text, html
-
-
 @never_cache
-@_staff_only
-def email_previews(request):
-    items = [(name, label) for name, (label, _status) in PREVIEWS.items()]
-    return render(request, "bookings/manage_email_previews.html", {"items": items})
-
-
-@never_cache
-@_staff_only
-def email_preview(request, name: str):
-    text, html = render_preview(name)
-    if request.GET.get("part") == "html" and html:
-        from django.http import HttpResponse
-
-        response = HttpResponse(html)
-        response["Content-Security-Policy"] = "sandbox"
-        return response
-    return render(
-        request,
-        "bookings/manage_email_previews.html",
-        {
-            "items": [(n, label) for n, (label, _s) in PREVIEWS.items()],
-            "name": name,
-            "label": PREVIEWS[name][0],
-            "text": text,
-            "has_html": bool(html),
-        },
+@require_http_methods(["GET", "HEAD", "POST"])
+@_load
+def manage_screening(request, consultation):
+    """The screening questions a patient booked by reception left for later: GET shows
+    them (changing nothing), POST stores the answers, dated for the appointment's day
+    (``consultation_record_screening``). The link is not used up: no email carries a new
+    one, and the patient still needs it to move or cancel."""
+    manage_url = reverse("bookings:manage", args=[manage_token(consultation)])
+    if not (consultation.screening_pending and consultation.is_active):
+        return redirect(manage_url)
+    option = selectors.current_treatments().get(consultation.treatment.slug)
+    day = appointment_day(consultation.starts_at)
+    data = request.POST if request.method == "POST" else None
+    form = ScreeningAgainForm(
+        data, questions=option.questions if option else [], day=day, chosen=day
     )
+    if form.is_bound and form.is_valid():
+        try:
+            consultation_record_screening(
+                consultation=consultation, screening_answers=form.dated_answers(day)
+            )
+        except BookingError:
+            return redirect(manage_url)
+        return redirect(manage_url + "?done=screening")
+    starts_local = timezone.localtime(consultation.starts_at, availability.clinic_tz())
+    context = {"consultation": consultation, "treatment": consultation.treatment, "form": form}
+    context.update(token=manage_token(consultation), starts_local=starts_local)
+    status = 400 if form.is_bound else 200
+    return render(request, "bookings/manage_screening.html", context, status=status)

@@ -113,11 +113,11 @@ def consultations_anonymise(*, ids: list[int], now: dt.datetime | None = None) -
             anonymised_at=now,
         )
         ConsultationNote.objects.filter(consultation_id__in=target).delete()
-        # Events are append-only through the model; blanking their free text is the one
-        # change the retention rule allows, so it goes through a queryset update.
-        ConsultationEvent.objects.filter(consultation_id__in=target).exclude(note="").update(
+        # Events are append-only; blanking their free text is the one change the
+        # retention rules allow.
+        ConsultationEvent.objects.filter(consultation_id__in=target).exclude(
             note=""
-        )
+        ).blank_for_retention(note="")
         _scrub_emails(OutboundEmail.objects.filter(consultation_id__in=target))
     return changed
 
@@ -172,12 +172,18 @@ class SubjectRecords:
 
 
 def subject_records(email: str) -> SubjectRecords:
-    """Everything held about one email address (compared case-insensitively)."""
+    """Everything held about one email address (compared case-insensitively).
+
+    The consultations are looked up by the patient index (``consultation_patient_idx``:
+    the email in capitals, on consultations that still have one), so finding them costs
+    the same in a diary of years as in a new one; the empty email it leaves out is never
+    asked for."""
     email = (email or "").strip()
     if not email:
         return SubjectRecords([], [], [])
     consultations = list(
         Consultation.objects.filter(email__iexact=email)
+        .exclude(email="")
         .select_related("treatment")
         .prefetch_related("notes", "events")
         .order_by("created_at", "pk")

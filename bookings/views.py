@@ -1,36 +1,31 @@
 """The public booking pages: /book/ (choose, fill in, submit) and /book/done/<token>/."""
 
 import datetime as dt
-import functools
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from bookings import availability
+from bookings import availability, patients, selectors, whatsapp
 from bookings.forms import (
     BookingForm,
-    ScreeningQuestion,
-    TreatmentOption,
     parse_day,
     parse_slot,
-    slot_value,
 )
 from bookings.models import Consultation
 from bookings.services import SlotUnavailable, consultation_request
+from bookings.slots import day_choices, time_choices, time_groups
+from clinic.middleware import DATABASE_UNREACHABLE, database_outage_answer
 from clinic.models import PrivacyNotice
 from clinic.page_cache import (
     CONTENT_VERSION,
     cacheable_request,
-    shared_value,
-    store_page,
-    stored_page,
+    serve_cached,
     versions,
 )
 from clinic.views import too_many_requests
@@ -40,84 +35,15 @@ DONE_SALT = "bookings.done"
 DONE_MAX_AGE = 60 * 60 * 24 * 7
 
 
-@functools.cache
-def _done_path_pattern() -> str:
-    return reverse("bookings:done", kwargs={"token": "TOKEN"})
-
-
-def done_path(token: str) -> str:
-    """/book/done/<token>/: ``reverse`` once, since only the token differs (a signed
-    value, all of it safe in a path)."""
-    return _done_path_pattern().replace("TOKEN", token)
-
-
 def booking_rate(group, request) -> str:
     """Requests per IP address; the shared cache (Redis in production) counts them."""
     return getattr(settings, "BOOKINGS_RATE_LIMIT", "10/h")
 
 
-def current_treatments(*, version: int | None = None) -> dict[str, TreatmentOption]:
-    """``load_treatments`` through the cache, renewed when staff edit content
-    (``version``: the content version, if already read)."""
-    if version is None:
-        (version,) = versions(CONTENT_VERSION)
-    key = f"bookings:treatments:{version}"
-    return shared_value("bookings:treatments", key, load_treatments, availability.CACHE_TIMEOUT)
-
-
-def load_treatments() -> dict[str, TreatmentOption]:
-    """Published treatments with their screening questions, in one query."""
-    rows = (
-        Treatment.objects.published()
-        .order_by("order", "name", "contraindications__order", "contraindications__pk")
-        .values_list(
-            "pk",
-            "slug",
-            "name",
-            "contraindications__pk",
-            "contraindications__name",
-            "contraindications__screening_question",
-            "contraindications__explanation",
-            "contraindications__severity",
-        )
-    )
-    options: dict[str, TreatmentOption] = {}
-    for pk, slug, name, c_pk, c_name, question, explanation, severity in rows:
-        option = options.setdefault(slug, TreatmentOption(pk=pk, slug=slug, name=name))
-        # A contraindication without a question is covered elsewhere on the form (age).
-        if c_pk is not None and question:
-            option.questions.append(
-                ScreeningQuestion(c_pk, c_name, question, explanation, severity)
-            )
-    return options
-
-
-def _time_choices(starts: list[dt.datetime], *, with_day: bool = False) -> list[tuple[str, str]]:
-    tz = availability.clinic_tz()
-    choices = []
-    for start in starts:
-        local = timezone.localtime(start, tz)
-        label = f"{local:%H:%M}"
-        if with_day:
-            label = f"{local:%a} {local.day} {local:%b}, {label}"
-        choices.append((slot_value(start), label))
-    return choices
-
-
-def _day_label(day: dt.date, count: int) -> str:
-    times = "1 time" if count == 1 else f"{count} times"
-    return f"{day:%A} {day.day} {day:%b}, {times}"
-
-
 def _page(request, *, treatments, treatment, day, slots, form=None, status=200, **extra):
-    days = [(d.isoformat(), _day_label(d, len(times))) for d, times in sorted(slots.items())]
     groups = []
     if form is not None and day is not None:
-        for start_value, label in form.fields["slot"].widget.choices:
-            part = "Morning" if int(label[-5:-3]) < 12 else "Afternoon and evening"
-            if not groups or groups[-1][0] != part:
-                groups.append((part, []))
-            groups[-1][1].append((start_value, label))
+        groups = time_groups(form.fields["slot"].widget.choices)
     selected_slot = ""
     if form is not None:
         selected_slot = form.data.get("slot", "") if form.is_bound else ""
@@ -125,7 +51,7 @@ def _page(request, *, treatments, treatment, day, slots, form=None, status=200, 
         "treatments": list(treatments.values()),
         "treatment": treatment,
         "day": day,
-        "days": days,
+        "days": day_choices(slots, with_count=True),
         "form": form,
         "slot_groups": groups,
         "selected_slot": selected_slot,
@@ -136,7 +62,7 @@ def _page(request, *, treatments, treatment, day, slots, form=None, status=200, 
 
 @never_cache
 @ratelimit(key="ip", rate=booking_rate, method="POST", block=False)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def book(request):
     if getattr(request, "limited", False):
         return too_many_requests(request, None)
@@ -152,7 +78,7 @@ def book(request):
             now=now,
             version=(content_version, rules_version, bookings_version),
         )
-    treatments = current_treatments(version=content_version)
+    treatments = selectors.current_treatments(version=content_version)
     source = request.POST if request.method == "POST" else request.GET
     slug = source.get("treatment", "")
     treatment = treatments.get(slug) if isinstance(slug, str) else None
@@ -182,7 +108,9 @@ def book(request):
             treatment=treatment,
             rules=rules,
             now=now,
-            slot_choices=_time_choices(slots[day]),
+            slot_choices=time_choices(slots[day]),
+            day=day,
+            initial=patients.booking_initial(request),
         )
     return _page(
         request,
@@ -217,16 +145,16 @@ def _first_step(request, *, rules, now, version):
             _timestamp(availability.next_bookable_start(rules, now=now)),
         )
     )
-    response = stored_page(request, key, timeout=availability.CACHE_TIMEOUT)
-    if response is None:
-        treatments = current_treatments(version=content_version)
+
+    def build():
+        treatments = selectors.current_treatments(version=content_version)
         slots = availability.current_free_slots(
             rules, now=now, version=(rules_version, bookings_version)
         )
         treatment = next(iter(treatments.values())) if len(treatments) == 1 else None
-        page = _page(request, treatments=treatments, treatment=treatment, day=None, slots=slots)
-        response = store_page(request, key, page, timeout=availability.CACHE_TIMEOUT)
-    return response
+        return _page(request, treatments=treatments, treatment=treatment, day=None, slots=slots)
+
+    return serve_cached(request, key, build, timeout=availability.CACHE_TIMEOUT)
 
 
 def _submit(request, *, rules, treatments, treatment, now, content_version):
@@ -270,12 +198,21 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
                 "Sorry, someone booked that time a moment ago. Please choose another time: "
                 "everything else you typed is still here.",
             )
+        except DATABASE_UNREACHABLE as exc:
+            return _not_saved(
+                request, treatments=treatments, treatment=treatment, form=form, exception=exc
+            )
         else:
             token = signing.dumps(result.consultation.reference, salt=DONE_SALT)
-            return HttpResponseRedirect(done_path(token))
+            return redirect("bookings:done", token=token)
 
     # Show the form again with the times free now: that day's, or the next ones.
-    slots = availability.current_free_slots(rules, now=now)
+    try:
+        slots = availability.current_free_slots(rules, now=now)
+    except DATABASE_UNREACHABLE as exc:
+        return _not_saved(
+            request, treatments=treatments, treatment=treatment, form=form, exception=exc
+        )
     chosen = parse_slot(request.POST.get("slot", ""))
     day = (
         timezone.localdate(chosen, availability.clinic_tz())
@@ -283,10 +220,10 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
         else parse_day(request.POST.get("date"))
     )
     if day in slots:
-        choices = _time_choices(slots[day])
+        choices = time_choices(slots[day])
     else:
         day = min(slots) if slots else None
-        choices = _time_choices(availability.next_free(slots, limit=8), with_day=True)
+        choices = time_choices(availability.next_free(slots, limit=8), with_day=True)
     form.fields["slot"].widget.choices = choices
     form.link_errors()
     return _page(
@@ -300,8 +237,30 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
     )
 
 
+def _not_saved(request, *, treatments, treatment, form, exception):
+    """The database could not be reached: nothing was saved. The form comes back with
+    everything the patient typed (the same idempotency key, so sending it again can
+    never book twice) and the chosen time as the only one offered, since the free times
+    cannot be counted now; 503, so that nothing takes this answer for a success."""
+    chosen = parse_slot(request.POST.get("slot", ""))
+    day = timezone.localdate(chosen, availability.clinic_tz()) if chosen else None
+    form.fields["slot"].widget.choices = time_choices([chosen]) if chosen else []
+    form.link_errors()
+    page = _page(
+        request,
+        treatments=treatments,
+        treatment=treatment,
+        day=day,
+        slots={day: [chosen]} if chosen else {},
+        form=form,
+        not_saved=True,
+        status=503,
+    )
+    return database_outage_answer(request, page, exception)
+
+
 @never_cache
-@require_GET
+@require_safe
 def done(request, token: str):
     try:
         reference = signing.loads(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
@@ -315,7 +274,11 @@ def done(request, token: str):
     )
     if consultation is None:
         raise Http404("Unknown request")
-    return render(request, "bookings/done.html", {"consultation": consultation})
+    context = {
+        "consultation": consultation,
+        "clinic_whatsapp_url": whatsapp.clinic_chat_for(consultation),
+    }
+    return render(request, "bookings/done.html", context)
 
 
 def csrf_failure(request, reason=""):

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.core.cache import cache
 
-from clinic.models import PROFILE_CACHE_KEY, ClinicProfile, PrivacyNotice
+from clinic.models import ClinicProfile, PrivacyNotice
 from clinic.page_cache import bump_content_version
 
 
@@ -23,8 +22,7 @@ class ClinicProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # The details appear on every page: drop the cached profile and the cached pages.
-        cache.delete(PROFILE_CACHE_KEY)
+        # The details appear on every page: a new content version renews them all.
         bump_content_version()
 
 

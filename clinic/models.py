@@ -1,13 +1,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
 from clinic.page_cache import CONTENT_VERSION, bump_content_version, shared_value, versions
 
-PROFILE_CACHE_KEY = "clinic:profile"
+PROFILE_SLOT = "clinic:profile"
 
 
 class ClinicProfile(models.Model):
@@ -54,17 +53,19 @@ class ClinicProfile(models.Model):
 
     @classmethod
     def current(cls) -> "ClinicProfile":
-        """The profile, cached; a default one when staff have not saved any."""
-        profile = cache.get(PROFILE_CACHE_KEY)
-        if profile is None:
-            profile = cls.objects.order_by("pk").first() or cls(
+        """The profile, cached under the content version (a saved profile bumps it); a
+        default one when staff have not saved any."""
+        (version,) = versions(CONTENT_VERSION)
+
+        def build() -> "ClinicProfile":
+            return cls.objects.order_by("pk").first() or cls(
                 street_address="Islamabad",
                 phone="+92 51 0000000",
                 email="info@example.com",
                 hours_text="",
             )
-            cache.set(PROFILE_CACHE_KEY, profile, 60 * 60)
-        return profile
+
+        return shared_value(PROFILE_SLOT, f"{PROFILE_SLOT}:{version}", build, 60 * 60)
 
 
 # How long a process may keep the notice in force without asking the shared cache.

@@ -9,6 +9,7 @@ saying which.
 
 import sys
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -63,11 +65,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session, CSRF and message middleware: it decides what browsers and
+    # shared caches may keep once their cookies are set.
+    "clinic.middleware.HttpCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before two-step sign-in, which reads the signed-in user from the database.
+    "clinic.middleware.DatabaseUnavailableMiddleware",
     "clinic.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -102,10 +109,16 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that needs no round trip (see its module).
-    DATABASES["default"]["ENGINE"] = "clinic.postgresql"
+    # Kept connections, checked before each request's first query after a restart or an
+    # idle timeout on the server.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer is reported within a second or so (the 503 page),
+    # never a hanging request; connecting on the same network takes milliseconds, and
+    # a kept connection is rarely opened again (add ?connect_timeout=N to DATABASE_URL
+    # for a distant server). No statement or lock timeout: a booking waits its turn for
+    # the day's lock (0.6 s at most for 40 at once), and migrations use these settings.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the development server read while a request writes.
@@ -119,25 +132,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis answers within milliseconds; a longer wait only slows every page while it
+    # hangs, and the site works without it (from the database, slower).
+    _redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="clinic"),
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    }
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="clinic"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+        # Rate limits, the clinic's details: a miss while Redis is down.
+        "default": {**_redis, "OPTIONS": {**_redis["OPTIONS"], "IGNORE_EXCEPTIONS": True}},
+        # clinic/page_cache.py (versions, cached values and pages): the same Redis, with
+        # its errors raised, so that an outage is told from a miss.
+        "versioned": _redis,
     }
     SILENCED_SYSTEM_CHECKS = []
 else:
     # One process (make run, tests) needs no shared cache; with several app servers set
     # REDIS_URL so rate limits and cached pages are shared.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "clinic",
-        }
-    }
+    # Both names share one store (the same LOCATION).
+    _local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clinic"}
+    CACHES = {"default": _local, "versioned": _local}
+
+# Public pages (treatment pages, home, contact, privacy, robots.txt, the sitemap) may be
+# kept this many seconds by browsers (max-age) and by nginx or a CDN (s-maxage), then
+# asked again with their ETag (a 304 costs no query). A staff edit changes the tag at
+# once, so it shows through a shared cache within s-maxage, in a browser within max-age.
+PUBLIC_MAX_AGE = env.int("DJANGO_PUBLIC_MAX_AGE", default=60)
+PUBLIC_S_MAXAGE = env.int("DJANGO_PUBLIC_S_MAXAGE", default=300)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -221,6 +245,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Khan Aesthetic & Laser Clinic <appointments@khanclinic.pk>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is emailed the report of a server error: "Name <address>" or addresses, comma-separated.
+ADMINS = getaddresses([env.str("DJANGO_ADMINS", default="")])
+ADMINS = [(name, address) for name, address in ADMINS if address]
 CLINIC_STAFF_EMAIL = env.str("CLINIC_STAFF_EMAIL", default="reception@khanclinic.pk")
 # With a worker running (`make serve` starts `send_queued_email --loop`), a request only
 # queues its emails and answers at once; without one (development), the request sends
@@ -275,13 +302,23 @@ RATELIMIT_VIEW = "clinic.views.too_many_requests"
 BOOKINGS_RATE_LIMIT = env.str("DJANGO_BOOKINGS_RATE_LIMIT", default="10/h")
 # Off only for load benchmarks from one address (bench/run.py sets it); never in production.
 RATELIMIT_ENABLE = env.bool("DJANGO_RATELIMIT_ENABLE", default=True)
+# While Redis is down no count can be kept: forms are then allowed (open), not refused
+# to every patient. The diary stays safe without the limit (each booking takes the
+# day's lock in the database and its idempotency key makes a repeat a no-op); the
+# question form keeps its honeypot.
+RATELIMIT_FAIL_OPEN = True
 # Only addresses of our own reverse proxy may tell us the client's address.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 
-# --- Benchmarks -----------------------------------------------------------------------
-# The floor page (/bench/floor/): a tiny template behind the same middleware, the yardstick
-# bench/run.py measures every page against. Only routed when this is on.
-BENCH_FLOOR = env.bool("DJANGO_BENCH_FLOOR", default=False)
+# --- Patients' own pages and the waitlist ---------------------------------------------
+# A sign-in link to "My consultations" works for this many minutes and this many times;
+# the patient's session then ends after this many minutes without a page opened.
+PATIENT_LINK_MINUTES = env.int("DJANGO_PATIENT_LINK_MINUTES", default=30)
+PATIENT_LINK_USES = env.int("DJANGO_PATIENT_LINK_USES", default=3)
+PATIENT_IDLE_MINUTES = env.int("DJANGO_PATIENT_IDLE_MINUTES", default=20)
+# A time offered to the first patient on the waitlist is held for them this long (never
+# past the start of the notice period), then offered to the next.
+WAITLIST_HOLD_MINUTES = env.int("DJANGO_WAITLIST_HOLD_MINUTES", default=120)
 
 # --- Phone numbers --------------------------------------------------------------------
 # Patients may type 0300 1234567; it is read as Pakistani and stored as +923001234567.
@@ -299,20 +336,33 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Emails and phone numbers are removed from anything logged (clinic/logging.py).
-    "filters": {"scrub_patient_data": {"()": "clinic.logging.ScrubPatientData"}},
+    "filters": {
+        "scrub_patient_data": {"()": "clinic.logging.ScrubPatientData"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "stream": sys.stdout,
             "filters": ["scrub_patient_data"],
-        }
+        },
+        # Server errors to ADMINS, without form data, variables or contact details.
+        "mail_admins": {
+            "()": "clinic.logging.PatientSafeAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "scrub_patient_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Replaces the handlers of Django's default logging (whose error email would
+        # carry the request's data).
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },
 }
+
 
 # --- The clinic -----------------------------------------------------------------------
 # Shown when the database cannot be reached (the 500 page); staff edit the live details

@@ -3,7 +3,35 @@
 from django.conf import settings
 from django.urls import reverse
 
+from bookings.availability import CACHE_TIMEOUT, RULES_VERSION
+from bookings.models import OpeningHours
 from clinic.models import ClinicProfile
+from clinic.page_cache import shared_value, versions
+
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def opening_hours_specification() -> list[dict]:
+    """schema.org opening hours from the booking hours staff set: one entry per period,
+    so a day with a midday break has two. Closures are not listed: search engines read
+    them as regular hours, and a closed day's page says so anyway. Cached under the
+    booking rules' version (one query when staff have changed them)."""
+    (version,) = versions(RULES_VERSION)
+    periods = shared_value(
+        "clinic:opening-hours",
+        f"clinic:opening-hours:{version}",
+        lambda: list(OpeningHours.objects.values_list("weekday", "opens", "closes")),
+        CACHE_TIMEOUT,
+    )
+    return [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": f"https://schema.org/{DAYS[weekday]}",
+            "opens": f"{opens:%H:%M}",
+            "closes": f"{closes:%H:%M}",
+        }
+        for weekday, opens, closes in sorted(periods)
+    ]
 
 
 def medical_clinic(profile: ClinicProfile) -> dict:
@@ -23,7 +51,7 @@ def medical_clinic(profile: ClinicProfile) -> dict:
             "postalCode": profile.postal_code,
             "addressCountry": profile.country,
         },
-        "openingHours": profile.hours_lines,
+        "openingHoursSpecification": opening_hours_specification(),
         "medicalSpecialty": "Dermatology",
     }
 

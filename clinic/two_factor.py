@@ -9,6 +9,7 @@ device but are not made to.
 
 import base64
 import io
+import math
 import secrets
 from urllib.parse import urlencode
 
@@ -19,16 +20,20 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, match_token, user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 RECOVERY_CODE_COUNT = 10
 SETUP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
+WRONG_CODE = "That code did not work. Try the newest code from your app, or a recovery code."
+WRONG_SETUP_CODE = "That code did not match. Check the time on your phone and try the newest code."
 
 
 def requires_two_factor(user) -> bool:
@@ -103,6 +108,46 @@ def reset_two_factor(user) -> int:
     return removed
 
 
+def throttled_message(device: Device) -> str:
+    """What to tell a staff member while ``device`` takes no code at all, or "" when it
+    takes one now. django-otp doubles the wait after each wrong code and, until the wait
+    has passed, refuses the right code too: saying so keeps them from doubting a code
+    that is in fact right."""
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return ""
+    until = (details or {}).get("locked_until")
+    if until is None:
+        return "Too many attempts. Please wait a little, then try again."
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    wait = "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"Too many attempts. Please wait {wait}, then try again."
+
+
+def verified_device(user, token: str) -> tuple[Device | None, str]:
+    """The user's device that accepts ``token`` and "", or None and what to tell them.
+
+    Digits are a code from the authenticator app, anything else a recovery code, and
+    the code is checked only against devices of that kind: trying every device in turn
+    (``django_otp.match_token``) would count a failure against each one it was not
+    meant for, so a mistyped app code would throttle the recovery codes. The devices
+    are locked while they are checked, so two requests cannot both use one code.
+    """
+    kind = TOTPDevice if token.isdigit() else StaticDevice
+    error = WRONG_CODE
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            if not isinstance(device, kind):
+                continue
+            error = throttled_message(device)
+            if error:
+                continue
+            if device.verify_token(token):
+                return device, ""
+            error = WRONG_CODE
+    return None, error
+
+
 @login_required
 def setup(request):
     """First-time set-up: scan a QR code, prove one code, receive recovery codes."""
@@ -134,7 +179,8 @@ def setup(request):
     error = ""
     if request.method == "POST":
         token = "".join(request.POST.get("token", "").split())[:12]
-        if token.isdigit() and device.verify_token(token):
+        error = throttled_message(device)
+        if not error and token.isdigit() and device.verify_token(token):
             with transaction.atomic():
                 device.confirmed = True
                 device.save()
@@ -142,7 +188,7 @@ def setup(request):
             otp_login(request, device)
             request.session["two_factor_codes"] = codes
             return redirect(f"{reverse('two_factor_setup')}?{request.GET.urlencode()}")
-        error = "That code did not match. Check the time on your phone and try the newest code."
+        error = error or WRONG_SETUP_CODE
     return render(
         request,
         "two_factor/setup.html",
@@ -166,14 +212,14 @@ def verify(request):
         return redirect(safe_next(request, reverse("admin:index")))
     error = ""
     if request.method == "POST":
-        token = request.POST.get("token", "").strip()[:20]
-        device = match_token(user, token) if token else None
+        # Spaces never belong to a code; apps show "123 456" for legibility.
+        token = "".join(request.POST.get("token", "").split())[:20]
+        device, error = verified_device(user, token) if token else (None, WRONG_CODE)
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()
             request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             return redirect(safe_next(request, reverse("admin:index")))
-        error = "That code did not work. Try the newest code from your app, or a recovery code."
     return render(
         request,
         "two_factor/verify.html",

@@ -1,25 +1,23 @@
-import logging
-
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.contrib.sitemaps.views import sitemap as sitemap_xml
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from clinic.middleware import database_answers, database_outage_answer
 from clinic.models import ClinicProfile, PrivacyNotice
-from clinic.page_cache import cached_public_page, content_version, serve_cached
+from clinic.page_cache import cache_reachable, cached_public_page, public_page
+from clinic.sitemaps import SITEMAPS
 from clinic.structured_data import medical_clinic
 from treatments.models import Treatment
 
-logger = logging.getLogger(__name__)
 
-
-@require_GET
+@require_safe
 @cached_public_page
 def home(request):
-    treatments = Treatment.objects.published().only("name", "slug", "summary")
+    treatments = Treatment.objects.published().only("name", "name_in_sentence", "slug", "summary")
     return render(
         request,
         "clinic/home.html",
@@ -27,7 +25,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @cached_public_page
 def contact(request):
     return render(
@@ -35,33 +33,44 @@ def contact(request):
     )
 
 
-@require_GET
-def privacy(request):
-    # Stored per notice: one scheduled for later replaces the page when it takes over.
-    version = content_version()
+def _notice_in_force(version: int) -> int:
     notice = PrivacyNotice.current(version=version)
-    return serve_cached(
-        request,
-        f"page:{version}:{request.path}:{notice.pk if notice else 0}",
-        lambda: render(request, "clinic/privacy.html", {"notice": notice}),
-    )
+    return notice.pk if notice else 0
+
+
+@require_safe
+# Stored and tagged per notice: one scheduled for later replaces the page when it takes over.
+@cached_public_page(key_extra=_notice_in_force)
+def privacy(request):
+    return render(request, "clinic/privacy.html", {"notice": PrivacyNotice.current()})
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
-    """200 when the database answers a query, 503 when it does not (for load balancers)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        logger.warning("Health check: the database did not answer")
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+    """For load balancers: 503 when the database does not answer a query (within its
+    connect timeout), since no booking can be made; 200 otherwise, with the cache
+    reported "down" and the status "degraded" while Redis is not answering (pages are
+    then built from the database)."""
+    cache = "up" if cache_reachable() else "down"
+    if not database_answers():
+        return database_outage_answer(
+            request,
+            JsonResponse({"status": "unavailable", "database": "down", "cache": cache}, status=503),
+        )
+    status = "ok" if cache == "up" else "degraded"
+    return JsonResponse({"status": status, "database": "up", "cache": cache})
 
 
-@require_GET
+@require_safe
+@cached_public_page
+def sitemap(request):
+    """Stored with the public pages, so a content edit renews it at once."""
+    return sitemap_xml(request, sitemaps=SITEMAPS)
+
+
+@require_safe
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -1,4 +1,4 @@
-"""The documented backup (pg_dump -Fc) restores every consultation intact (issue 7).
+"""The documented backup (pg_dump -Fc) restores every consultation intact.
 
 Needs PostgreSQL (DATABASE_URL) and pg_dump, pg_restore and psql on PATH. Locally it skips
 without them; under CI (env CI set) it must run, so missing tools fail it instead.

@@ -50,7 +50,14 @@ class AftercareInline(OrderedInline):
 
 class ContraindicationInline(OrderedInline):
     model = Contraindication
-    fields = ["order", "name", "severity", "screening_question", "explanation"]
+    fields = [
+        "order",
+        "name",
+        "severity",
+        "screening_question",
+        ("lookback_amount", "lookback_unit"),
+        "explanation",
+    ]
     verbose_name_plural = (
         "contraindications (each is also a screening question on the booking form)"
     )
@@ -61,6 +68,26 @@ class QuestionInline(OrderedInline):
     fields = ["order", "question", "answer", "is_published", "source"]
     readonly_fields = ["source"]
     verbose_name_plural = "questions and answers (FAQ page)"
+
+
+# Each sub-page's heading, lead paragraph and search description, one group per page;
+# open, since the heading and lead are required.
+PAGE_FIELDSETS = [
+    (
+        f"Page: {label}",
+        {
+            "fields": [f"{key}_heading", f"{key}_lead", f"{key}_description"],
+            "description": f"The top of the page “{label}”, written for this treatment alone.",
+        },
+    )
+    for key, label in [
+        ("benefits", "Benefits"),
+        ("process", "The treatment"),
+        ("aftercare", "Aftercare"),
+        ("contraindications", "Who it is not for"),
+        ("faq", "Questions"),
+    ]
+]
 
 
 @admin.register(Treatment)
@@ -81,7 +108,20 @@ class TreatmentAdmin(admin.ModelAdmin):
         QuestionInline,
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "is_published", "order", "summary", "introduction"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "name_in_sentence",
+                    "slug",
+                    "is_published",
+                    "order",
+                    "summary",
+                    "introduction",
+                ]
+            },
+        ),
         ("Photo", {"fields": ["hero_image", "hero_image_alt", "hero_preview"]}),
         (
             "Facts shown on the overview",
@@ -89,6 +129,7 @@ class TreatmentAdmin(admin.ModelAdmin):
                 "fields": [
                     "areas",
                     ("session_minutes_min", "session_minutes_max"),
+                    "session_time_note",
                     ("sessions_min", "sessions_max"),
                     ("weeks_between_min", "weeks_between_max"),
                     "downtime",
@@ -97,7 +138,11 @@ class TreatmentAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Preparation and side effects", {"fields": ["preparation", "side_effects"]}),
+        (
+            "Preparation, side effects and when to call",
+            {"fields": ["preparation", "side_effects", "when_to_call"]},
+        ),
+        *PAGE_FIELDSETS,
         ("Search engines", {"fields": ["seo_title", "seo_description"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

@@ -1,7 +1,38 @@
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+
+from treatments import lookback
+
+# Phrases that say the time themselves, which the dates of a look-back replace.
+RELATIVE_TIME = re.compile(r"\b(in the (last|past)|recently|lately|this (week|month|year))\b", re.I)
+
+
+def _page_heading(page: str, example: str) -> models.CharField:
+    return models.CharField(
+        max_length=120,
+        help_text=f"The heading at the top of the page “{page}”, e.g. '{example}'.",
+    )
+
+
+def _page_lead(page: str, note: str = "") -> models.TextField:
+    return models.TextField(
+        help_text=f"The short paragraph under the heading of the page “{page}”, in plain "
+        f"words (no Markdown).{note}"
+    )
+
+
+def _page_description(page: str) -> models.CharField:
+    return models.CharField(
+        max_length=160,
+        blank=True,
+        help_text=f"What search results show for the page “{page}” (≤ 160 characters). "
+        "Leave empty to use the paragraph under the heading.",
+    )
 
 
 class TreatmentQuerySet(models.QuerySet):
@@ -13,6 +44,13 @@ class Treatment(models.Model):
     """A treatment the clinic offers, with the facts patients read before booking."""
 
     name = models.CharField(max_length=100)
+    name_in_sentence = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name as it reads inside a sentence, with 'a' or 'an' if it needs one: "
+        "'microneedling', 'a chemical peel'. Used in phrases such as 'Thinking about …?' and "
+        "'What is …?'. Leave empty to use the name in small letters.",
+    )
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.CharField(
         max_length=300, help_text="One or two sentences for the treatment list and the home page."
@@ -41,6 +79,12 @@ class Treatment(models.Model):
     )
     session_minutes_min = models.PositiveSmallIntegerField(default=30)
     session_minutes_max = models.PositiveSmallIntegerField(default=60)
+    session_time_note = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Added after the session length on the overview, e.g. 'plus time for "
+        "numbing cream'. Leave empty when nothing needs adding.",
+    )
     sessions_min = models.PositiveSmallIntegerField(
         default=1, help_text="Usual course: fewest sessions."
     )
@@ -60,6 +104,33 @@ class Treatment(models.Model):
     preparation = models.TextField(
         blank=True, help_text="What to do before the appointment. Markdown; sent in reminders."
     )
+    when_to_call = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Ends the sentence 'Call us on <the clinic's phone> …' in the aftercare "
+        "email, e.g. 'if the skin blisters or stays painful after two days, or if anything "
+        "worries you'. Leave empty for 'if anything worries you'.",
+    )
+    benefits_heading = _page_heading("Benefits", "What a chemical peel may help with")
+    benefits_lead = _page_lead("Benefits")
+    benefits_description = _page_description("Benefits")
+    process_heading = _page_heading("The treatment", "How a chemical peel session works")
+    process_lead = _page_lead(
+        "The treatment",
+        " It follows the session length, e.g. 'A session usually takes 30 to 45 minutes.'",
+    )
+    process_description = _page_description("The treatment")
+    aftercare_heading = _page_heading("Aftercare", "Aftercare after a chemical peel")
+    aftercare_lead = _page_lead("Aftercare")
+    aftercare_description = _page_description("Aftercare")
+    contraindications_heading = _page_heading(
+        "Who it is not for", "Who should not have a chemical peel"
+    )
+    contraindications_lead = _page_lead("Who it is not for")
+    contraindications_description = _page_description("Who it is not for")
+    faq_heading = _page_heading("Questions", "Chemical peels: questions and answers")
+    faq_lead = _page_lead("Questions")
+    faq_description = _page_description("Questions")
     price_from_pkr = models.PositiveIntegerField(
         null=True, blank=True, help_text="Optional starting price per session in PKR."
     )
@@ -115,6 +186,10 @@ class Treatment(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def in_sentence(self) -> str:
+        return self.name_in_sentence or self.name.lower()
 
     @property
     def area_list(self) -> list[str]:
@@ -212,8 +287,25 @@ class Contraindication(TreatmentPart):
         blank=True,
         help_text=(
             "Asked on the booking form with a yes/no answer, e.g. 'Do you have eczema?'. "
-            "Leave empty when the form already asks it (every patient confirms being 18 or over)."
+            "Leave empty when the form already asks it (every patient confirms being 18 or over). "
+            "With a look-back period, leave the time out ('Have you had a chemical peel?'): "
+            "the form puts the dates in front ('Between 20 November and 4 December 2026, have "
+            "you had a chemical peel?')."
         ),
+    )
+    lookback_amount = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="For a question about the time before the appointment, how far back it "
+        "asks (e.g. 6 for six months). Leave empty for a question about now.",
+    )
+    lookback_unit = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=lookback.Unit.choices,
+        help_text="Days, weeks or months, with the number beside it. The period ends on the "
+        "day of the appointment; patients who move their appointment are asked again.",
     )
     explanation = models.TextField(
         help_text="Why it matters, in plain words for patients. Markdown."
@@ -225,6 +317,27 @@ class Contraindication(TreatmentPart):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_lookback(self) -> bool:
+        return bool(self.lookback_amount and self.lookback_unit)
+
+    def clean(self):
+        errors = {}
+        if bool(self.lookback_amount) != bool(self.lookback_unit):
+            errors["lookback_unit"] = (
+                "Give both the number and the unit of the look-back, or neither."
+            )
+        elif self.has_lookback:
+            if not self.screening_question.strip():
+                errors["screening_question"] = "A look-back period needs a question to ask."
+            elif RELATIVE_TIME.search(self.screening_question):
+                errors["screening_question"] = (
+                    "The form adds the dates itself: please leave phrases such as 'in the last "
+                    "six months' or 'recently' out of the question."
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuestionQuerySet(models.QuerySet):

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from clinic.models import ClinicProfile
@@ -28,62 +29,37 @@ from treatments.services import question_create
 
 @dataclass(frozen=True)
 class SectionPage:
+    """One page of a treatment's section. Its heading, lead paragraph and search
+    description are the treatment's own (``<key>_heading``, ``<key>_lead``,
+    ``<key>_description``); the overview's are the name, summary and SEO fields."""
+
     key: str
     url_name: str
     label: str  # in the sub-navigation
-    heading: str  # the page's h1; {name} and {lname} are the treatment's name
-    description: str  # meta description when the treatment has none for this page
+
+    def heading(self, treatment: Treatment) -> str:
+        if self.key == "overview":
+            return treatment.name
+        return getattr(treatment, f"{self.key}_heading") or treatment.name
+
+    def lead(self, treatment: Treatment) -> str:
+        if self.key == "overview":
+            return treatment.summary
+        return getattr(treatment, f"{self.key}_lead") or treatment.summary
+
+    def description(self, treatment: Treatment) -> str:
+        if self.key == "overview":
+            return treatment.seo_description or treatment.summary
+        return getattr(treatment, f"{self.key}_description") or self.lead(treatment)
 
 
 PAGES = [
-    SectionPage(
-        "overview",
-        "treatments:overview",
-        "Overview",
-        "{name}",
-        "{name} in Islamabad: what it is, the usual course, session length, recovery and "
-        "when changes may show.",
-    ),
-    SectionPage(
-        "benefits",
-        "treatments:benefits",
-        "Benefits",
-        "What {lname} may help with",
-        "What {lname} may help with, from skin texture and scars to pores and tone, "
-        "explained honestly and without promises.",
-    ),
-    SectionPage(
-        "process",
-        "treatments:process",
-        "The treatment",
-        "How a {lname} session works",
-        "What happens at a {lname} appointment, step by step: consultation, numbing cream, "
-        "the treatment itself and straight afterwards.",
-    ),
-    SectionPage(
-        "aftercare",
-        "treatments:aftercare",
-        "Aftercare",
-        "Aftercare after {lname}",
-        "How to look after your skin after {lname}: the first 24 hours, the first week and "
-        "afterwards, plus the side effects to expect.",
-    ),
-    SectionPage(
-        "contraindications",
-        "treatments:contraindications",
-        "Who it is not for",
-        "Who should not have {lname}",
-        "When {lname} is not suitable, or needs a conversation with a clinician first: "
-        "skin conditions, infections, medicines and age.",
-    ),
-    SectionPage(
-        "faq",
-        "treatments:faq",
-        "Questions",
-        "{name}: questions and answers",
-        "Answers to common questions about {lname}: pain, number of sessions, downtime, "
-        "results and safety for darker skin.",
-    ),
+    SectionPage("overview", "treatments:overview", "Overview"),
+    SectionPage("benefits", "treatments:benefits", "Benefits"),
+    SectionPage("process", "treatments:process", "The treatment"),
+    SectionPage("aftercare", "treatments:aftercare", "Aftercare"),
+    SectionPage("contraindications", "treatments:contraindications", "Who it is not for"),
+    SectionPage("faq", "treatments:faq", "Questions"),
 ]
 PAGES_BY_KEY = {page.key: page for page in PAGES}
 
@@ -102,13 +78,9 @@ def _treatment_or_404(request, slug: str) -> Treatment:
     return get_object_or_404(treatments, slug=slug)
 
 
-def _format(text: str, treatment: Treatment) -> str:
-    return text.format(name=treatment.name, lname=treatment.name.lower())
-
-
 def _section_context(request, treatment: Treatment, page: SectionPage) -> dict:
     index = PAGES.index(page)
-    heading = _format(page.heading, treatment)
+    heading = page.heading(treatment)
     overview_url = treatment.get_absolute_url()
     page_url = reverse(page.url_name, kwargs={"slug": treatment.slug})
     crumbs = [
@@ -120,10 +92,8 @@ def _section_context(request, treatment: Treatment, page: SectionPage) -> dict:
         crumbs.append((page.label, page_url))
     if page.key == "overview":
         title = treatment.seo_title or f"{treatment.name} in Islamabad"
-        description = treatment.seo_description or _format(page.description, treatment)
     else:
         title = heading
-        description = _format(page.description, treatment)
     nav = [
         {
             "label": p.label,
@@ -136,8 +106,9 @@ def _section_context(request, treatment: Treatment, page: SectionPage) -> dict:
         "treatment": treatment,
         "page": page,
         "heading": heading,
+        "lead": page.lead(treatment),
         "page_title": title,
-        "page_description": description,
+        "page_description": page.description(treatment),
         "section_nav": nav,
         "crumbs": crumbs,
         "previous_page": nav[index - 1] if index > 0 else None,
@@ -185,7 +156,7 @@ def _faq_page(questions) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @cached_public_page
 def treatment_list(request):
     treatments = Treatment.objects.published().only(
@@ -203,7 +174,7 @@ def treatment_list(request):
     )
 
 
-@require_GET
+@require_safe
 @cached_public_page
 def section(request, slug: str, page: str):
     """One page of a treatment's section: the overview or one of its sub-pages."""
@@ -233,12 +204,13 @@ def section(request, slug: str, page: str):
             context["jsonld"].append(_faq_page(questions))
     response = render(request, f"treatments/{page}.html", context)
     if context["is_preview"]:
-        response.no_page_cache = True
+        # A draft shown to staff: never kept by the page cache, nginx or a browser.
+        patch_cache_control(response, private=True, no_store=True)
     return response
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate="5/h", method="POST", block=False)
 def ask(request, slug: str):
     """The question form, on its own page so the cached pages carry no CSRF token.

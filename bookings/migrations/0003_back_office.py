@@ -1,4 +1,4 @@
-# Back office (issue 5): roles, calendar feed tokens.
+# Back office: roles, calendar feed tokens.
 """The staff calendar feed model, the back-office permissions, and two roles.
 
 Reception runs the day: sees and changes consultations (only through the actions, the

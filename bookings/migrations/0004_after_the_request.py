@@ -1,4 +1,4 @@
-# After the request (issue 6): manage links, reminders, course planner.
+# After the request: manage links, reminders, course planner.
 from django.db import migrations, models
 
 

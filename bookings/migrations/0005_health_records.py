@@ -1,4 +1,4 @@
-# Health data (issue 7): retention, access audit, erasure log.
+# Health data: retention, access audit, erasure log.
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings

@@ -13,7 +13,7 @@ from django.utils import timezone
 from bookings.emails import completed_email, save_and_send_after_commit, send_due
 from bookings.models import Consultation, OutboundEmail
 from bookings.reminders import send_reminders
-from tests.bookings.test_email_outbox import smtp  # noqa: F401 - the loopback SMTP fixture
+from tests.bookings.test_emails import smtp  # noqa: F401 - the loopback SMTP fixture
 from tests.factories import ConsultationFactory
 from treatments.seed import ensure_microneedling
 
@@ -138,3 +138,29 @@ def test_marking_a_session_completed_queues_the_aftercare_email():
         "text", flat=True
     ):
         assert text in email.body_text
+
+
+@pytest.mark.django_db
+def test_patients_reminded_on_whatsapp_get_no_reminder_email():
+    """One channel each: WhatsApp for those who chose it or gave no email address."""
+    treatment = microneedling()
+    by_email = confirmed(treatment, 5, contact_preference="phone")
+    confirmed(treatment, 6, contact_preference="whatsapp")
+    confirmed(treatment, 7, email="", contact_preference="phone")
+    assert send_reminders() == 1
+    assert [r.consultation_id for r in OutboundEmail.objects.all()] == [by_email.pk]
+    left = Consultation.objects.exclude(pk=by_email.pk)
+    assert all(c.reminder_sent_at is None for c in left)  # still reception's to send
+
+
+@pytest.mark.django_db
+def test_after_a_whatsapp_reminder_the_email_job_sends_nothing():
+    from bookings import services
+    from tests.factories import UserFactory
+
+    consultation = confirmed(microneedling(), 5, contact_preference="email")
+    services.consultation_mark_reminded(consultation=consultation, actor=UserFactory())
+    assert send_reminders() == 0
+    assert not OutboundEmail.objects.exists()
+    services.consultation_mark_reminded(consultation=consultation, actor=UserFactory())
+    assert consultation.events.filter(note__startswith="Reminded by WhatsApp").count() == 1

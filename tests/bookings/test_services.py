@@ -282,6 +282,24 @@ def test_events_are_append_only(request_consultation):
         event.delete()
 
 
+def test_the_history_and_the_access_trail_refuse_bulk_changes_too(request_consultation):
+    from bookings.models import ConsultationAccess
+
+    consultation = request_consultation()
+    ConsultationAccess(consultation=consultation, user=UserFactory()).save()
+    for rows in (consultation.events.all(), ConsultationAccess.objects.all()):
+        with pytest.raises(ValidationError):
+            rows.update(at=consultation.starts_at)
+        with pytest.raises(ValidationError):
+            rows.delete()
+    assert consultation.events.count() == 1 and ConsultationAccess.objects.count() == 1
+    # The retention rules may blank the history's free text, and nothing more.
+    with pytest.raises(ValidationError):
+        consultation.events.all().blank_for_retention(new_status="")
+    assert consultation.events.all().blank_for_retention(note="") == 1
+    assert consultation.events.get().note == ""
+
+
 def test_staff_notes(request_consultation):
     staff = UserFactory()
     consultation = request_consultation()
@@ -351,42 +369,31 @@ def test_a_place_over_a_lowered_capacity_still_counts(request_consultation, firs
     assert Consultation.objects.filter(starts_at=one.starts_at, status="pending").get() == two
 
 
-def test_a_rows_values_are_the_ones_the_orm_would_send(treatment):
-    """``_values`` passes plain values through and prepares the rest as the ORM does:
-    any difference would store something other than what a model save stores."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-    from django.utils import timezone
-    from django.utils.translation import gettext_lazy
-
-    db = connections[DEFAULT_DB_ALIAS]
-    now = timezone.now()
-    consultation = Consultation(
-        treatment=treatment,
-        starts_at=now,
-        ends_at=now + dt.timedelta(minutes=30),
-        full_name=gettext_lazy("Ayesha Khan"),  # lazy text: prepared, not passed through
-        email="ayesha@example.com",
-        phone="+923001234567",
-        contact_preference="phone",
-        message="",
-        screening_answers=[{"answer": False}],
-        flagged=0,  # not a bool: prepared as the ORM prepares it
-        consent_version=None,
-        consented_at=now,
-        idempotency_key=uuid.uuid4(),
+def test_the_online_path_names_no_one_and_staff_bookings_say_who_and_how(request_consultation):
+    """The keyword arguments for reception; their cases are in test_services_reception."""
+    online = request_consultation()
+    assert (online.source, online.screening_pending) == ("online", False)
+    assert online.events.get().note == "Requested online."
+    staff = UserFactory(first_name="Amina", last_name="Butt")
+    booked = request_consultation(
+        1, source="walk_in", actor=staff, confirm=True, screening_answers=[], screening_later=True
     )
-    event = ConsultationEvent(consultation=consultation, previous_status="", new_status="x")
-    email = OutboundEmail(to="a@example.com", subject="S", template="t", consultation=consultation)
-    for obj in (consultation, event, email):
-        given = services._FROM_STATEMENT[type(obj)]
-        fields = [f for f in services._insert_fields(type(obj)) if f.name not in given]
-        expected = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-        values = services._values(obj)
+    assert (booked.status, booked.source, booked.screening_pending) == (
+        "confirmed",
+        "walk_in",
+        True,
+    )
+    notes = [e.note for e in booked.events.all()]
+    assert notes[0].startswith("Booked at the desk by Amina Butt.")
+    assert [e.new_status for e in booked.events.all()] == ["pending", "confirmed"]
 
-        def seen(field, value):  # the save time differs by microseconds between the two
-            moment = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-            return (field.name, type(value), None if moment else str(value))
 
-        assert [seen(f, v) for f, v in zip(fields, values, strict=True)] == [
-            seen(f, v) for f, v in zip(fields, expected, strict=True)
-        ]
+def test_a_reference_another_consultation_has_is_drawn_again_not_refused(
+    request_consultation, first_free, monkeypatch
+):
+    first = request_consultation()
+    field = Consultation._meta.get_field("reference")
+    monkeypatch.setattr(field, "default", lambda: first.reference)  # the random draw repeats
+    second = request_consultation(starts_at=first_free(1), email="other@example.com")
+    assert second.reference != first.reference and second.reference.startswith("KH-")
+    assert Consultation.objects.count() == 2

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bookings import availability
 from bookings.models import Consultation, OutboundEmail
 from bookings.seed import ensure_booking_defaults
-from tests.bookings.test_back_office import role_group
+from tests.bookings.admin.roles import role_group
 from tests.factories import ConsultationFactory, UserFactory
 from treatments.seed import ensure_microneedling
 

@@ -1,7 +1,8 @@
 """Budgets in a real browser: every public page fetches nothing from another origin and has
 no axe-core violations, and neither has the booking form when it shows its errors.
 
-Public pages are every <loc> of /sitemap.xml (mapped to the live server) plus /book/.
+Public pages are every <loc> of /sitemap.xml (mapped to the live server) plus the treatment
+list and /book/ (``ALWAYS``), as audit/run.py audits them.
 """
 
 import importlib
@@ -13,6 +14,9 @@ import pytest
 from tests.browser.conftest import PHONE, axe_violations, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Checked besides the sitemap's pages (which should hold them), as audit/run.py does.
+ALWAYS = ["/treatments/", "/book/"]
 
 
 def seed_content() -> None:
@@ -50,7 +54,7 @@ def public_urls(page, live_server) -> list[str]:
     assert response.ok
     paths = [urlparse(loc).path for loc in re.findall(r"<loc>([^<]+)</loc>", response.text())]
     assert "/" in paths
-    return [live_server.url + path for path in dict.fromkeys([*paths, "/book/"])]
+    return [live_server.url + path for path in dict.fromkeys([*paths, *ALWAYS])]
 
 
 def record_requests(page) -> list[str]:

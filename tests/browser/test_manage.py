@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from bookings import availability
-from bookings.emails import manage_token
+from bookings.links import manage_token
 from bookings.seed import ensure_booking_defaults
 from tests.browser.conftest import axe_violations
 from tests.factories import ConsultationFactory, TreatmentFactory

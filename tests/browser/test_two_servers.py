@@ -180,7 +180,7 @@ def first_free_time():
     from django.utils import timezone
 
     from bookings import availability
-    from bookings.views import load_treatments
+    from bookings.selectors import load_treatments
 
     treatment = load_treatments()["microneedling"]
     rules = availability.load_rules()

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from tests.factories import QuestionFactory, TreatmentFactory
+from tests.treatments import peel
 from tests.treatments.helpers import SECTION_PATHS, form_data, text_of
 from treatments.models import Question
 
@@ -119,15 +120,20 @@ def test_unpublishing_in_admin_takes_the_pages_down_at_once(admin_client, client
 
 
 def test_staff_can_add_a_treatment_with_a_prepopulated_slug(admin_client, client):
-    data = form_data(admin_client.get("/admin/treatments/treatment/add/")) | {
-        "name": "Chemical peel",
-        "slug": "chemical-peel",
-        "summary": "A peel.",
-        "introduction": "About peels.",
-        "downtime": "Some flaking.",
-        "results_timeline": "A few weeks.",
-        "is_published": "on",
-    }
+    wording = {k: v for k, v in peel.TREATMENT.items() if k.endswith(("_heading", "_lead"))}
+    data = (
+        form_data(admin_client.get("/admin/treatments/treatment/add/"))
+        | wording
+        | {
+            "name": "Chemical peel",
+            "slug": "chemical-peel",
+            "summary": "A peel.",
+            "introduction": "About peels.",
+            "downtime": "Some flaking.",
+            "results_timeline": "A few weeks.",
+            "is_published": "on",
+        }
+    )
     response = admin_client.post("/admin/treatments/treatment/add/", data)
     assert response.status_code == 302
     assert "Chemical peel" in text_of(client.get("/treatments/"))

@@ -216,3 +216,24 @@ def test_staff_without_view_permission_cannot_preview(client):
 
 def test_unknown_treatment_is_not_found(client, microneedling):
     assert client.get("/treatments/no-such-thing/").status_code == 404
+
+
+def test_a_treatment_without_page_wording_falls_back_to_its_own_name_and_summary(client):
+    TreatmentFactory(
+        slug="laser-hair-removal", name="Laser hair removal", summary="Light that slows regrowth."
+    )
+    response = client.get("/treatments/laser-hair-removal/aftercare/")
+    html = response.content.decode()
+    assert '<h1 class="treatment-title">Laser hair removal</h1>' in html
+    assert '<p class="lead mb-0">Light that slows regrowth.</p>' in html
+    assert '<meta name="description" content="Light that slows regrowth.">' in html
+    assert "Thinking about laser hair removal?" in text_of(response)
+
+
+def test_a_session_of_one_length_reads_as_about_that_long(client):
+    TreatmentFactory(
+        slug="peel", session_minutes_min=30, session_minutes_max=30, process_lead="Step by step."
+    )
+    text = text_of(client.get("/treatments/peel/process/"))
+    assert "A session usually takes about 30 minutes. Step by step." in text
+    assert "30 to 30" not in text

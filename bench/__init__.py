@@ -1,0 +1,1 @@
+"""The load benchmark (`make bench`) and the settings its servers run with."""
