@@ -1,12 +1,9 @@
 """Pass on lapsed waitlist holds and offer free places to waiting patients: once
 (default, for cron every few minutes) or as a worker polling every minute (--loop)."""
 
-import signal
-import time
-
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
+from bookings.management.worker import run_until_stopped
 from bookings.services import waitlist_process
 
 
@@ -26,25 +23,15 @@ class Command(BaseCommand):
         if not loop:
             self.report(waitlist_process())
             return
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"Processing the waitlist every {interval:g} s; stop with Ctrl-C.")
-        while not stopping:
-            close_old_connections()
+
+        def one_pass() -> bool:
             counts = waitlist_process()
             if counts["offered"] or counts["expired"]:
                 self.report(counts)
-            slept = 0.0
-            while slept < interval and not stopping:
-                time.sleep(0.2)
-                slept += 0.2
-        close_old_connections()
+            return False
+
+        run_until_stopped(one_pass, interval=interval)
 
     def report(self, counts: dict[str, int]) -> None:
         self.stdout.write(

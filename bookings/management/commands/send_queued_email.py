@@ -1,12 +1,9 @@
 """Send the outbox: once (default) or as a worker polling every few seconds (--loop)."""
 
-import signal
-import time
-
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
 from bookings.emails import send_due
+from bookings.management.worker import run_until_stopped
 
 
 class Command(BaseCommand):
@@ -24,24 +21,12 @@ class Command(BaseCommand):
             sent, failed = send_due(limit=batch)
             self.stdout.write(f"Sent {sent}, failed {failed}.")
             return
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"Sending queued email every {interval:g} s; stop with Ctrl-C.")
-        while not stopping:
-            close_old_connections()
+
+        def one_pass() -> bool:
             sent, failed = send_due(limit=batch)
             if sent or failed:
                 self.stdout.write(f"Sent {sent}, failed {failed}.")
-            if sent + failed >= batch:
-                continue  # a backlog: keep going without waiting
-            slept = 0.0
-            while slept < interval and not stopping:
-                time.sleep(0.2)
-                slept += 0.2
-        close_old_connections()
+            return sent + failed >= batch  # a backlog: keep going without waiting
+
+        run_until_stopped(one_pass, interval=interval)
