@@ -260,6 +260,11 @@ def fill_to(total: int) -> dict:
     past = Consultation.objects.filter(starts_at__lt=midnight)
     future = Consultation.objects.filter(starts_at__gte=midnight).count()
     add_past(total - past.count() - future, first=_next_past_row(past, midnight))
+    # The rows were written in bulk, not through the services: each course's waiting
+    # session is marked as the services and the daily pass would have left it.
+    from bookings.services import refresh_all_courses
+
+    waiting = refresh_all_courses()
     with connection.cursor() as cursor:
         # VACUUM (the visibility map, for index-only scans) cannot run in a transaction,
         # as in a test; there the statistics alone are brought up to date.
@@ -271,4 +276,5 @@ def fill_to(total: int) -> dict:
         "future": Consultation.objects.filter(starts_at__gte=midnight).count(),
         "anonymised": Consultation.objects.filter(anonymised_at__isnull=False).count(),
         "active": Consultation.objects.filter(status__in=Consultation.ACTIVE_STATUSES).count(),
+        "between_sessions": waiting,
     }

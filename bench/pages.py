@@ -30,11 +30,11 @@ class Page:
 def pages() -> list[Page]:
     return [
         Page("floor", FLOOR_PATH, note="tiny template, same middleware"),
-        Page("home", "/"),
+        Page("home", "/", target=0.9),
         Page("microneedling", "/treatments/microneedling/", target=0.9, p99_ms=100),
         Page("aftercare", "/treatments/microneedling/aftercare/", target=0.9, p99_ms=100),
-        Page("book", "/book/", target=0.6),
-        Page("book_post", "/book/", method="POST", target=0.25),
+        Page("book", "/book/", target=0.75),
+        Page("book_post", "/book/", method="POST", target=0.15, p99_ms=300),
     ]
 
 

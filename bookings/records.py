@@ -35,6 +35,7 @@ from bookings.models import (
     ErasureLog,
     OutboundEmail,
 )
+from bookings.services.courses import refresh_course
 from clinic.spreadsheet import csv_safe
 from treatments.models import Question
 
@@ -103,6 +104,11 @@ def consultations_anonymise(*, ids: list[int], now: dt.datetime | None = None) -
         )
         if not target:
             return 0
+        courses = set(
+            Consultation.objects.filter(pk__in=target)
+            .exclude(email="")
+            .values_list("email", "treatment_id")
+        )
         changed = Consultation.objects.filter(pk__in=target).update(
             full_name=ANONYMISED_NAME,
             email="",
@@ -111,7 +117,11 @@ def consultations_anonymise(*, ids: list[int], now: dt.datetime | None = None) -
             screening_answers=[],
             cancellation_reason="",
             anonymised_at=now,
+            course_sessions_done=None,
         )
+        # What is left of each course (the patient's younger sessions) is counted anew.
+        for email, treatment_id in courses:
+            refresh_course(email, treatment_id)
         ConsultationNote.objects.filter(consultation_id__in=target).delete()
         # Events are append-only; blanking their free text is the one change the
         # retention rules allow.

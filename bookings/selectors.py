@@ -10,8 +10,7 @@ Course dates are clinic dates (Asia/Karachi): a session at 00:30 on 10 March cou
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When, Window
-from django.db.models.functions import FirstValue, Upper
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from bookings import availability
@@ -250,78 +249,58 @@ class OverduePatient:
         return self.last.email
 
 
-def _overdue_courses(today: dt.date | None) -> list[tuple[int, int, int, dt.date]]:
-    """(pk, completed, sessions_max, due_by) of each overdue patient's last completed
-    session, oldest due date first (see ``overdue_patients``).
+def _overdue(today: dt.date | None) -> tuple[Q, dict[int, Treatment]]:
+    """What makes a session overdue, as a condition, and the treatments of courses.
 
-    Two queries: each patient's course (their email in any case, one treatment) is a
-    window over its sessions and only each course's last completed session comes back,
-    as plain values; then the courses' treatments. Only consultations that still have
-    an email are read: those anonymised under the retention rules belong to no one any
-    more, so the cost follows the patients of the retention period (through the
-    ``consultation_patient_idx`` index), not the years of the diary."""
+    Only the sessions that wait for the next one of their course carry a mark
+    (``bookings.services.courses``), through a partial index: the read is the size of
+    the patients between sessions, never of the diary. A session is overdue when its
+    clinic date plus the treatment's longest usual gap is before ``today``, that is when
+    it started before the clinic's midnight that many weeks ago, and the course has had
+    fewer sessions than the most it allows (both read from the treatment now)."""
     today = today or clinic_date(timezone.now())
-    course = [Upper("email"), F("treatment_id")]
-    completed = Q(status=Status.COMPLETED)
-    rows = list(
-        Consultation.objects.filter(
-            treatment__sessions_max__gt=1,
-            status__in=[Status.COMPLETED, *Consultation.ACTIVE_STATUSES],
+    tz = availability.clinic_tz()
+    treatments = {
+        treatment.pk: treatment for treatment in Treatment.objects.filter(sessions_max__gt=1)
+    }
+    due = Q(pk__in=[])
+    for treatment in treatments.values():
+        cutoff = today - dt.timedelta(weeks=treatment.weeks_between_max)
+        due |= Q(
+            treatment_id=treatment.pk,
+            starts_at__lt=dt.datetime.combine(cutoff, dt.time(), tzinfo=tz),
         )
-        .exclude(email="")
-        .annotate(
-            sessions_max=F("treatment__sessions_max"),
-            completed=Window(Count("pk", filter=completed), partition_by=course),
-            # The course's latest completed session: completed ones first, newest first.
-            last_completed=Window(
-                FirstValue("pk"),
-                partition_by=course,
-                order_by=[
-                    Case(When(completed, then=Value(0)), default=Value(1)),
-                    F("starts_at").desc(),
-                    F("pk").desc(),
-                ],
-            ),
-            last_active_at=Window(Max("starts_at", filter=~completed), partition_by=course),
-        )
-        # Each condition names a window, so all apply after the windows are computed
-        # (filtering the rows first would change what the windows see).
-        .filter(pk=F("last_completed"), completed__gt=0, completed__lt=F("sessions_max"))
-        .filter(Q(last_active_at__isnull=True) | Q(last_active_at__lte=F("starts_at")))
-        .order_by()
-        .values_list("pk", "starts_at", "treatment_id", "completed", "sessions_max")
+    condition = (
+        due
+        & Q(course_sessions_done__isnull=False)
+        & Q(course_sessions_done__lt=F("treatment__sessions_max"))
     )
-    weeks = dict(
-        Treatment.objects.filter(pk__in={row[2] for row in rows}).values_list(
-            "pk", "weeks_between_max"
-        )
-    )
-    overdue = []
-    for pk, starts_at, treatment_id, done, most in rows:
-        due_by = clinic_date(starts_at) + dt.timedelta(weeks=weeks[treatment_id])
-        if due_by < today:
-            overdue.append((pk, done, most, due_by))
-    return sorted(overdue, key=lambda row: (row[3], row[0]))
+    return condition, treatments
 
 
 def overdue_patients(*, today: dt.date | None = None) -> list[OverduePatient]:
     """Patients whose next session is overdue: the last completed session plus the
     longest usual gap has passed, nothing later is pending or confirmed, and they have
     had fewer sessions than the most the course allows. Oldest due date first.
-    Four queries (``_overdue_courses``, then those sessions and their treatments: few,
-    with long pages of text, so loaded once each rather than once per session)."""
-    courses = _overdue_courses(today)
-    last = Consultation.objects.in_bulk([row[0] for row in courses])
-    treatments = Treatment.objects.in_bulk({c.treatment_id for c in last.values()})
-    overdue = []
-    for pk, done, most, due_by in courses:
-        if pk in last:
-            last[pk].treatment = treatments[last[pk].treatment_id]
-            overdue.append(OverduePatient(last[pk], done, most, due_by))
-    return overdue
+    Two queries: the treatments of courses (few, with long pages of text, so loaded
+    once each rather than once per session), then the sessions."""
+    overdue, treatments = _overdue(today)
+    patients = []
+    for last in Consultation.objects.filter(overdue).order_by():
+        last.treatment = treatments[last.treatment_id]
+        due_by = clinic_date(last.starts_at) + dt.timedelta(weeks=last.treatment.weeks_between_max)
+        patients.append(
+            OverduePatient(last, last.course_sessions_done, last.treatment.sessions_max, due_by)
+        )
+    return sorted(patients, key=lambda patient: (patient.due_by, patient.last.pk))
+
+
+def overdue_condition(*, today: dt.date | None = None) -> Q:
+    """What picks out the latest completed session of each overdue patient, for any
+    queryset of consultations such as the admin's list (one query, for the treatments)."""
+    return _overdue(today)[0]
 
 
 def overdue_consultations(*, today: dt.date | None = None) -> QuerySet[Consultation]:
-    """The latest completed session of each overdue patient, as a queryset for admin
-    (the sessions themselves are not loaded)."""
-    return Consultation.objects.filter(pk__in=[row[0] for row in _overdue_courses(today)])
+    """The latest completed session of each overdue patient (not loaded)."""
+    return Consultation.objects.filter(overdue_condition(today=today))

@@ -104,6 +104,7 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "bookings.Consultation"
+        skip_postgeneration_save = True
 
     treatment = factory.SubFactory(TreatmentFactory)
     starts_at = factory.LazyFunction(lambda: _timezone.now() + _dt.timedelta(days=3))
@@ -115,3 +116,13 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     contact_preference = "phone"
     consent_version = "2026-11"
     consented_at = factory.LazyFunction(_timezone.now)
+
+    @factory.post_generation
+    def course(obj, create, extracted, **kwargs):
+        """A session made here joins the patient's course as a service's change would
+        leave it (which session waits for the next one)."""
+        if create:
+            from bookings.services import refresh_course
+
+            refresh_course(obj.email, obj.treatment_id)
+            obj.refresh_from_db(fields=["course_sessions_done"])

@@ -333,6 +333,13 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
         extra_context["export_query"] = request.GET.urlencode()
         return super().changelist_view(request, extra_context)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            # The session leaves the course of its old address and joins that of the new.
+            services.refresh_course(form.initial.get("email", ""), obj.treatment_id)
+            services.refresh_course(obj.email, obj.treatment_id)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is ConsultationNote:
             # Notes are only added (never edited), through the service, with the author.

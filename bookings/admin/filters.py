@@ -54,5 +54,5 @@ class NextSessionOverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
-            return queryset.filter(pk__in=selectors.overdue_consultations().values("pk"))
+            return queryset.filter(selectors.overdue_condition())
         return queryset

@@ -140,6 +140,13 @@ class Consultation(models.Model):
     # Indexed for the owner's reports, which count requests by the week they came in.
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    course_sessions_done = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="On the latest completed session of a patient's course with nothing booked "
+        "after it: the sessions completed so far (bookings.services.courses).",
+    )
     anonymised_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -163,6 +170,12 @@ class Consultation(models.Model):
                 F("starts_at"),
                 condition=~Q(email=""),
                 name="consultation_patient_idx",
+            ),
+            # The sessions that wait for the next one of their course: the overdue list.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(course_sessions_done__isnull=False),
+                name="consultation_awaiting_idx",
             ),
             # The admin's search by part of a reference, name, email or phone (PostgreSQL;
             # see bookings.indexes).

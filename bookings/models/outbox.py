@@ -1,6 +1,7 @@
 """The outbox of emails to patients and staff."""
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from bookings.models.consultations import Consultation
@@ -47,7 +48,12 @@ class OutboundEmail(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "outbound email"
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            # A patient's emails by their address in any case (the patients' rights
+            # search), without reading years of outbox.
+            models.Index(Upper("to"), name="outbox_recipient_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.subject

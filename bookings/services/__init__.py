@@ -20,6 +20,8 @@ path that forgot the lock would let through.
 - ``reception``: screening answered later from the manage link, a reminder sent by
   WhatsApp.
 - ``waitlist``: joining, offers of freed times under the day's lock, the worker's pass.
+- ``courses``: which session of each patient's course waits for the next one (the
+  overdue list), refreshed by the others and once a day.
 - ``common``: the errors, the screening answer, the day's lock, the place count, the
   history row, the email (none for a patient without an address).
 """
@@ -31,6 +33,7 @@ from bookings.services.common import (
     SlotUnavailable,
     TransitionNotAllowed,
 )
+from bookings.services.courses import refresh_all_courses, refresh_course
 from bookings.services.reception import consultation_mark_reminded, consultation_record_screening
 from bookings.services.requests import RequestResult, consultation_request
 from bookings.services.status import (
@@ -73,6 +76,8 @@ __all__ = [
     "consultation_reinstate",
     "consultation_request",
     "consultation_reschedule",
+    "refresh_all_courses",
+    "refresh_course",
     "waitlist_fill",
     "waitlist_join",
     "waitlist_leave",

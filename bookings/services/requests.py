@@ -24,6 +24,7 @@ from bookings.services.common import (
     log_event,
     staff_name,
 )
+from bookings.services.courses import booked_in_course
 from bookings.services.status import consultation_confirm
 from clinic.models import PrivacyNotice
 from treatments.models import Treatment
@@ -48,13 +49,16 @@ class RequestResult:
 
 
 def _earlier_request(idempotency_key: uuid.UUID | None) -> Consultation | None:
+    """The consultation an earlier submit of this form made, if any.
+
+    Asked under the day's lock on every booking, where it almost always finds nothing:
+    so it reads only the key's index entry, and loads the whole row only for a repeat."""
     if idempotency_key is None:
         return None
-    return (
-        Consultation.objects.filter(idempotency_key=idempotency_key)
-        .select_related("treatment")
-        .first()
-    )
+    earlier = Consultation.objects.filter(idempotency_key=idempotency_key)
+    if not earlier.values_list("pk", flat=True)[:1]:
+        return None
+    return earlier.select_related("treatment").get()
 
 
 def consultation_request(
@@ -156,6 +160,7 @@ def consultation_request(
                     exclude=["treatment"], validate_unique=False, validate_constraints=False
                 )
                 consultation.save(force_insert=True)
+                booked_in_course(consultation)
                 if actor is None:
                     log_event(consultation, previous="", actor=None, note="Requested online.")
                     save_and_send_after_commit(

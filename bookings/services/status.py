@@ -25,6 +25,7 @@ from bookings.services.common import (
     refuse_used_link,
     use_up_link,
 )
+from bookings.services.courses import refresh_course
 from bookings.services.waitlist import waitlist_time_freed
 
 
@@ -69,6 +70,8 @@ def _transition(
             fields.append(name)
         current.status = target
         current.save(update_fields=fields)
+        if not {previous, target} <= set(Consultation.ACTIVE_STATUSES):
+            refresh_course(current.email, current.treatment_id)
         availability.bookings_changed()
         if frees_time:
             waitlist_time_freed(day=timezone.localdate(current.starts_at, availability.clinic_tz()))
@@ -254,6 +257,7 @@ def consultation_reschedule(
             current.flagged = current.flagged or any(a.answer for a in screening_answers)
             fields += ["screening_answers", "flagged"]
         current.save(update_fields=fields)
+        refresh_course(current.email, current.treatment_id)
         availability.bookings_changed()
         waitlist_time_freed(day=timezone.localdate(previous_start, availability.clinic_tz()))
         tz = availability.clinic_tz()

@@ -110,12 +110,11 @@ def patient_request(treatment, starts_at: dt.datetime, **extra):
     """One patient's request for ``starts_at`` through the booking service."""
     from bookings import services
 
-    return services.consultation_request(
-        treatment=treatment,
-        starts_at=starts_at,
-        full_name="Sana Malik",
-        email="sana@example.com",
-        phone="+923001234567",
-        contact_preference="phone",
+    values = {
+        "full_name": "Sana Malik",
+        "email": "sana@example.com",
+        "phone": "+923001234567",
+        "contact_preference": "phone",
         **extra,
-    )
+    }
+    return services.consultation_request(treatment=treatment, starts_at=starts_at, **values)

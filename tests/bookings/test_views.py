@@ -65,8 +65,9 @@ def test_a_valid_request_is_held_and_the_done_page_shows_the_reference(
     data = form_data()
     client.get(BOOK, {"treatment": data["treatment"]})  # the patient opened the form first
     # The privacy notice; in the transaction: the day's lock, an earlier request with
-    # this key, the places taken, then the request, its history row and its emails.
-    with django_assert_max_num_queries(9):
+    # this key, the places taken, then the request, the patient's course (an earlier
+    # session no longer waits for this one), its history row and its emails.
+    with django_assert_max_num_queries(10):
         response = post(client, data)
     assert response.status_code == 302
     consultation = Consultation.objects.get()
@@ -96,8 +97,9 @@ def test_a_later_booking_reads_nothing_it_has_cached(
         token="0b6a3f3e-7d2c-4a8e-9c51-3f7d2e1a9b40",
     )
     # No reads of rules, treatments or the privacy notice: the savepoint, the day's lock,
-    # an earlier request with this key, the places taken, three inserts and the release.
-    with django_assert_max_num_queries(8):
+    # an earlier request with this key, the places taken, three inserts, the course's
+    # update and the release.
+    with django_assert_max_num_queries(9):
         response = post(client, second)
     assert response.status_code == 302
     assert Consultation.objects.count() == 2

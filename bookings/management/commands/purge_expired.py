@@ -1,9 +1,11 @@
-"""Anonymise consultation requests past the retention period. Run it daily (cron)."""
+"""Anonymise consultation requests past the retention period, then check every course's
+next-session mark (``bookings.services.courses``). Run it daily (cron)."""
 
 from django.core.management.base import BaseCommand
 
 from bookings.models import BookingSettings
 from bookings.records import purge_expired
+from bookings.services import refresh_all_courses
 
 
 class Command(BaseCommand):
@@ -28,5 +30,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Anonymised {result.count} request(s) older than {months} months.")
+            waiting = refresh_all_courses()
+            self.stdout.write(f"{waiting} patient(s) between sessions of a course.")
         for reference in result.references:
             self.stdout.write(f"  {reference}")

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.bookings.migrations import state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,27 +13,10 @@ AFTER = [("bookings", "0008_no_overlapping_consultations")]
 START = dt.datetime(2027, 1, 4, 5, 0, tzinfo=dt.UTC)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def _consultation(apps, treatment_id, minutes_after_start, seat, status="confirmed"):
-    Consultation = apps.get_model("bookings", "Consultation")
     starts_at = START + dt.timedelta(minutes=minutes_after_start)
-    return Consultation.objects.create(
-        treatment_id=treatment_id,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(minutes=30),
-        seat=seat,
-        status=status,
-        full_name="Sana Malik",
-        email="sana@example.com",
-        phone="+923001234567",
-        consent_version="2026-11",
-        consented_at=START,
+    return state.consultation(
+        apps, treatment_id=treatment_id, starts_at=starts_at, seat=seat, status=status
     )
 
 
@@ -42,7 +25,7 @@ def test_refusing_overlaps_keeps_every_consultation_and_separates_any_that_overl
 
     treatment = TreatmentFactory()
     try:
-        old = _migrate(BEFORE)
+        old = state.migrate(BEFORE)
         kept = [
             _consultation(old, treatment.pk, 0, 1),
             _consultation(old, treatment.pk, 0, 2),
@@ -51,9 +34,9 @@ def test_refusing_overlaps_keeps_every_consultation_and_separates_any_that_overl
             # Written around the lock: overlaps the first in its place.
             _consultation(old, treatment.pk, 15, 1, status="pending"),
         ]
-        new = _migrate(AFTER)
+        new = state.migrate(AFTER)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        state.migrate_to_latest()
     Consultation = new.get_model("bookings", "Consultation")
     seats = dict(Consultation.objects.values_list("pk", "seat"))
     assert set(seats) == {c.pk for c in kept}

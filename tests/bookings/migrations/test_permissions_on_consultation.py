@@ -3,9 +3,8 @@ keeps every grant: the same rows change model, none is created anew."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from tests.bookings.migrations import state
 from tests.factories import UserFactory
 
 BEFORE = [("bookings", "0008_no_overlapping_consultations")]
@@ -15,12 +14,6 @@ FORMER = {
     "record_attendance": "staffcalendarfeed",
     "handle_data_requests": "erasurelog",
 }
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
 def _where() -> dict[str, list[tuple[int, str]]]:
@@ -57,12 +50,12 @@ def test_moving_the_permissions_back_and_forth_keeps_every_grant():
     )
     rows = {codename: pk for codename, [(pk, _model)] in _where().items()}
     try:
-        _migrate(BEFORE)
+        state.migrate(BEFORE)
         assert _where() == {codename: [(rows[codename], FORMER[codename])] for codename in FORMER}
         assert reception.permissions.filter(pk=rows["export_consultation"]).exists()
-        _migrate(AFTER)
+        state.migrate(AFTER)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        state.migrate_to_latest()
     assert _where() == {codename: [(rows[codename], "consultation")] for codename in FORMER}
     assert reception.permissions.filter(pk=rows["export_consultation"]).exists()
     officer = type(officer).objects.get(pk=officer.pk)  # no cached permissions
@@ -76,7 +69,7 @@ def test_a_permission_already_on_consultation_takes_over_the_grants_of_the_old_o
     from tests.bookings.admin.roles import role_group
 
     try:
-        _migrate(BEFORE)
+        state.migrate(BEFORE)
         reception = role_group("Reception")
         # As if post_migrate had already created the row on Consultation.
         early = Permission.objects.create(
@@ -86,9 +79,9 @@ def test_a_permission_already_on_consultation_takes_over_the_grants_of_the_old_o
         )
         accountants = Group.objects.create(name="Accountants")
         accountants.permissions.add(early)
-        _migrate(AFTER)
+        state.migrate(AFTER)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        state.migrate_to_latest()
     assert _where()["export_consultation"] == [(early.pk, "consultation")]
     assert reception.permissions.filter(pk=early.pk).exists()
     assert accountants.permissions.filter(pk=early.pk).exists()
