@@ -16,10 +16,10 @@ clinic's database would give:
   from the row's number without repeats and never starting with "A", so that a test may
   add rows starting with "A" (``FREE_REFERENCE_START``) that clash with none.
 - **The future**: the bookable weeks partly booked on the opening-hours grid (about one
-  time in three), plus some cancelled requests. Active consultations never overlap in a
-  seat (the database's ``consultation_no_overlap_in_a_seat``): future ones take seat 1
-  at distinct times of the grid, and past ones left active take a seat above capacity
-  that no other row shares on their day.
+  time in three), plus some cancelled requests. Active consultations never overlap for
+  one practitioner (the database's ``consultation_no_overlap_per_practitioner``): future
+  ones are the first practitioner's, at distinct times of the grid, and past ones left
+  active (by staff who never closed them) have no practitioner recorded.
 
 ``fill_to(total)`` tops the table up to ``total`` rows (past rows extend the history
 further back), so one database serves 0, 50,000 and 500,000 in turn.
@@ -82,7 +82,7 @@ WITH g AS (
     SELECT q.*, starts_at < %(retained_from)s AS anonymised FROM q
 )
 INSERT INTO bookings_consultation (
-    reference, treatment_id, starts_at, ends_at, seat, status, full_name, email, phone,
+    reference, treatment_id, starts_at, ends_at, practitioner_id, status, full_name, email, phone,
     contact_preference, message, screening_answers, flagged, consent_version, consented_at,
     manage_version, reminder_sent_at, cancelled_by, cancellation_reason, created_at,
     updated_at, anonymised_at
@@ -96,7 +96,7 @@ SELECT
         GROUP BY n
     ),
     %(treatment)s, starts_at, starts_at + interval '30 minutes',
-    CASE WHEN status IN ('pending', 'confirmed') THEN %(capacity)s + 1 + s ELSE 1 END,
+    CASE WHEN status IN ('pending', 'confirmed') THEN NULL ELSE %(practitioner)s END,
     status,
     CASE WHEN anonymised THEN 'Anonymised'
          ELSE (%(first_names)s::text[])[1 + patient %% %(n_first)s] || ' '
@@ -125,6 +125,13 @@ def spare_reference(series: str, n: int) -> str:
         n, digit = divmod(n, len(REFERENCE_ALPHABET))
         digits.append(REFERENCE_ALPHABET[digit])
     return FREE_REFERENCE_START + series + "".join(reversed(digits))
+
+
+def _practitioner_id() -> int:
+    """The clinic's first practitioner, who saw the past and is booked in the future."""
+    from bookings.models import Practitioner
+
+    return Practitioner.objects.order_by("serving_since", "pk").values_list("pk", flat=True)[0]
 
 
 def _treatment_id() -> int:
@@ -183,7 +190,7 @@ def add_past(count: int, *, first: int = 1) -> None:
         "retained_from": months_before(timezone.now(), settings_row.retention_months),
         "alphabet": REFERENCE_ALPHABET,
         "treatment": _treatment_id(),
-        "capacity": settings_row.capacity,
+        "practitioner": _practitioner_id(),
         "first_names": FIRST_NAMES,
         "last_names": LAST_NAMES,
         "n_first": len(FIRST_NAMES),
@@ -196,7 +203,7 @@ def add_past(count: int, *, first: int = 1) -> None:
 
 
 def add_future() -> int:
-    """The bookable weeks partly booked, on the grid, one seat; returns the rows added.
+    """The bookable weeks partly booked, on the grid, one practitioner; returns the rows added.
     Their emails end in ``FUTURE_DOMAIN``, so ``fill_to`` makes them once."""
     from bookings import availability
     from bookings.models import Consultation
@@ -205,6 +212,7 @@ def add_future() -> int:
     now = timezone.now()
     first, last = availability.first_and_last_day(rules, now)
     treatment = _treatment_id()
+    practitioner = _practitioner_id()
     # Times already held (the benchmark books some before the diary is filled) are left
     # as they are, so no two active consultations share a place.
     held = set(
@@ -234,14 +242,14 @@ def add_future() -> int:
         }
         if n % FUTURE_BOOKED_EVERY == 0:
             status = Consultation.Status.CONFIRMED if n % 2 else Consultation.Status.PENDING
-            rows.append(Consultation(status=status, seat=1, **common))
+            rows.append(Consultation(status=status, practitioner_id=practitioner, **common))
         if n % FUTURE_CANCELLED_EVERY == 0:
             rows.append(
                 Consultation(
                     status=Consultation.Status.CANCELLED,
                     cancelled_by=Consultation.CancelledBy.PATIENT,
                     cancellation_reason=REASONS[n % len(REASONS)],
-                    seat=1,
+                    practitioner_id=practitioner,
                     **{**common, "reference": spare_reference("A", 2 * n + 1)},
                 )
             )

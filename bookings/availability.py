@@ -9,7 +9,6 @@ calls ``bookings_changed`` once its transaction commits. A cached list of free t
 still filtered by the notice period when read, so it is never out of date by the clock.
 """
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from bookings.models import (
     OpeningHours,
     WaitlistOffer,
 )
+from bookings.staffing import ANYONE, Busy, BusyIndex, RoomRule, Staff, load_staff, who_is_free
 from clinic.page_cache import bump, bump_content_version, shared_value, versions
 
 RULES_VERSION = "bookings:rules-version"
@@ -44,12 +44,23 @@ class Rules:
 
     length: dt.timedelta = dt.timedelta(minutes=30)
     buffer: dt.timedelta = dt.timedelta(minutes=15)
-    capacity: int = 1
     min_notice: dt.timedelta = dt.timedelta(hours=12)
     days_ahead: int = 60
     # weekday (0 = Monday) -> [(opens, closes), ...]
     hours: dict[int, tuple[tuple[dt.time, dt.time], ...]] = field(default_factory=dict)
     closures: tuple[tuple[dt.date, dt.date], ...] = ()
+    # Who can see patients, and the rooms treatments need (bookings.staffing).
+    practitioners: tuple[Staff, ...] = ANYONE
+    rooms: tuple[RoomRule, ...] = ()
+
+    @property
+    def capacity(self) -> int:
+        """How many patients can be seen at once at most: the practitioners who take
+        bookings (for figures such as the agenda's free places)."""
+        return sum(1 for person in self.practitioners if person.active)
+
+    def staff(self, pk: int | None) -> Staff | None:
+        return next((person for person in self.practitioners if person.pk == pk), None)
 
     @property
     def length_minutes(self) -> int:
@@ -60,18 +71,10 @@ class Rules:
         return self.length + self.buffer
 
 
-@dataclass(frozen=True)
-class Busy:
-    """Active consultations sharing a start and end time."""
-
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    count: int
-
-
 def load_rules(*, today: dt.date | None = None) -> Rules:
-    """The rules from the database: settings with opening hours (one query) and the
-    closures that have not ended yet (one query)."""
+    """The rules from the database: settings with opening hours (one query), the
+    closures that have not ended yet (one query), and the practitioners and rooms
+    (``bookings.staffing.load_staff``: five queries)."""
     today = today or timezone.localdate(timezone.now(), clinic_tz())
     periods = list(OpeningHours.objects.select_related("settings").order_by("weekday", "opens"))
     settings_row = periods[0].settings if periods else BookingSettings.load()
@@ -79,10 +82,12 @@ def load_rules(*, today: dt.date | None = None) -> Rules:
     for period in periods:
         hours.setdefault(period.weekday, []).append((period.opens, period.closes))
     closures = tuple(Closure.objects.filter(ends_on__gte=today).values_list("starts_on", "ends_on"))
+    practitioners, rooms = load_staff(today)
     return Rules(
         length=dt.timedelta(minutes=settings_row.consultation_minutes),
         buffer=dt.timedelta(minutes=settings_row.buffer_minutes),
-        capacity=settings_row.capacity,
+        practitioners=practitioners,
+        rooms=rooms,
         min_notice=dt.timedelta(hours=settings_row.min_notice_hours),
         days_ahead=settings_row.max_days_ahead,
         hours={day: tuple(spans) for day, spans in hours.items()},
@@ -175,15 +180,16 @@ def holding(rules: Rules, start: dt.datetime, end: dt.datetime) -> Q:
 
 def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
     """Active consultations and held times that may overlap [start, end), counted by
-    time (one query)."""
+    time, practitioner and room (one query)."""
+    fields = ("starts_at", "ends_at", "practitioner_id", "room_id")
     rows = (
         Consultation.objects.filter(overlapping(rules, start, end))
-        .values("starts_at", "ends_at")
+        .values(*fields)
         .annotate(n=Count("pk"))
         .order_by()
         .union(
             WaitlistOffer.objects.filter(holding(rules, start, end))
-            .values("starts_at", "ends_at")
+            .values(*fields)
             .annotate(n=Count("pk"))
             .order_by(),
             all=True,
@@ -193,26 +199,20 @@ def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
     # datetimes of one time zone compare without looking up a UTC offset each time, which
     # makes counting the bookable weeks' places several times faster.
     tz = clinic_tz()
-    return [Busy(r["starts_at"].astimezone(tz), r["ends_at"].astimezone(tz), r["n"]) for r in rows]
+    return [
+        Busy(
+            r["starts_at"].astimezone(tz),
+            r["ends_at"].astimezone(tz),
+            r["n"],
+            r["practitioner_id"],
+            r["room_id"],
+        )
+        for r in rows
+    ]
 
 
-class BusyIndex:
-    """How many places are taken at a start: consultations whose time, with the buffer
-    after each, overlaps this one's. Busy times are sorted by start, so each start looks
-    only at the consultations that could overlap it, not at every one in the window."""
-
-    def __init__(self, rules: Rules, busy: Iterable[Busy]):
-        self.rules = rules
-        self.busy = sorted(busy, key=lambda b: b.starts_at)
-        self.starts = [b.starts_at for b in self.busy]
-        self.longest = max((b.ends_at - b.starts_at for b in self.busy), default=dt.timedelta(0))
-
-    def taken(self, start: dt.datetime) -> int:
-        rules = self.rules
-        end = start + rules.length + rules.buffer
-        first = bisect.bisect_right(self.starts, start - rules.buffer - self.longest)
-        last = bisect.bisect_left(self.starts, end)
-        return sum(b.count for b in self.busy[first:last] if b.ends_at + rules.buffer > start)
+def busy_index(rules: Rules, busy: Iterable[Busy]) -> BusyIndex:
+    return BusyIndex(rules.buffer, rules.length, busy)
 
 
 def free_slots(
@@ -223,10 +223,14 @@ def free_slots(
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
     earliest: dt.datetime | None = None,
+    treatment_id: int | None = None,
+    practitioner_id: int | None = None,
 ) -> dict[dt.date, list[dt.datetime]]:
     """Free start times per clinic day (only days with at least one), from ``earliest``
-    (by default the end of the notice period)."""
-    index = BusyIndex(rules, busy)
+    (by default the end of the notice period): the starts at which a practitioner who
+    performs the treatment (``practitioner_id``: that one) is working, not away and
+    free, and a room it needs is free. Without a treatment: any practitioner."""
+    index = busy_index(rules, busy)
     first, last = first_and_last_day(rules, now)
     first_day = max(first_day or first, first)
     last_day = min(last_day or last, last)
@@ -238,7 +242,15 @@ def free_slots(
             times = [
                 start
                 for start in day_starts(rules, day)
-                if start >= earliest and index.taken(start) < rules.capacity
+                if start >= earliest
+                and who_is_free(
+                    rules.practitioners,
+                    rules.rooms,
+                    index,
+                    start,
+                    treatment_id=treatment_id,
+                    practitioner_id=practitioner_id,
+                )
             ]
             if times:
                 result[day] = times
@@ -256,10 +268,12 @@ def window(rules: Rules, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def upcoming_free_slots(rules: Rules, *, now: dt.datetime) -> dict[dt.date, list[dt.datetime]]:
+def upcoming_free_slots(
+    rules: Rules, *, now: dt.datetime, treatment_id: int | None = None
+) -> dict[dt.date, list[dt.datetime]]:
     """Free times from now to the last bookable day (one query)."""
     start, end = window(rules, now)
-    return free_slots(rules, load_busy(rules, start, end), now=now)
+    return free_slots(rules, load_busy(rules, start, end), now=now, treatment_id=treatment_id)
 
 
 def rules_changed() -> None:
@@ -291,20 +305,29 @@ def current_rules(*, version: int | None = None) -> Rules:
 
 
 def current_free_slots(
-    rules: Rules, *, now: dt.datetime, version: tuple[int, int] | None = None
+    rules: Rules,
+    *,
+    now: dt.datetime,
+    version: tuple[int, int] | None = None,
+    treatment_id: int | None = None,
 ) -> dict[dt.date, list[dt.datetime]]:
     """``upcoming_free_slots`` through the cache, for the rules ``current_rules`` gives:
     today's free times, less those now inside the notice period. ``version``: the rules
     and bookings versions, if already read."""
     today = timezone.localdate(now, clinic_tz())
     rules_version, bookings_version = version or versions(RULES_VERSION, BOOKINGS_VERSION)
-    key = f"bookings:free:{rules_version}:{bookings_version}:{today.isoformat()}"
+    key = (
+        f"bookings:free:{rules_version}:{bookings_version}:{today.isoformat()}:"
+        f"{treatment_id or 'any'}"
+    )
 
     def build():
         start, end = window(rules, now)
-        return free_slots(rules, load_busy(rules, start, end), now=now, earliest=start)
+        busy = load_busy(rules, start, end)
+        return free_slots(rules, busy, now=now, earliest=start, treatment_id=treatment_id)
 
-    return without_notice(shared_value("bookings:free", key, build, CACHE_TIMEOUT), rules, now=now)
+    slot = f"bookings:free:{treatment_id or 'any'}"
+    return without_notice(shared_value(slot, key, build, CACHE_TIMEOUT), rules, now=now)
 
 
 def next_bookable_start(rules: Rules, *, now: dt.datetime) -> dt.datetime | None:

@@ -122,7 +122,7 @@ def manage_cancel(request, consultation):
 
 def _other_times(consultation: Consultation, rules, *, now: dt.datetime) -> dict:
     """The free times, less the patient's own (it is not "another" time)."""
-    slots = availability.current_free_slots(rules, now=now)
+    slots = availability.current_free_slots(rules, now=now, treatment_id=consultation.treatment_id)
     for day in list(slots):
         slots[day] = [s for s in slots[day] if s != consultation.starts_at]
         if not slots[day]:
@@ -261,7 +261,10 @@ def manage_next(request, consultation):
         return _page(request, consultation, no_next=True)
     now = timezone.now()
     rules = availability.current_rules()
-    slots = _in_window(availability.current_free_slots(rules, now=now), window)
+    slots = _in_window(
+        availability.current_free_slots(rules, now=now, treatment_id=consultation.treatment_id),
+        window,
+    )
     source = request.POST if request.method == "POST" else request.GET
     day = parse_day(source.get("date"))
     if day not in slots:
@@ -302,7 +305,12 @@ def manage_next(request, consultation):
                 except SlotUnavailable:
                     taken = True
                     form.add_error("slot", "Sorry, someone booked that time a moment ago.")
-                    slots = _in_window(availability.current_free_slots(rules, now=now), window)
+                    slots = _in_window(
+                        availability.current_free_slots(
+                            rules, now=now, treatment_id=consultation.treatment_id
+                        ),
+                        window,
+                    )
                 else:
                     url = reverse("bookings:manage", args=[manage_token(result.consultation)])
                     return redirect(url + "?done=booked")

@@ -11,7 +11,6 @@ DEFAULT_HOURS: list[tuple[int, dt.time, dt.time]] = [
 DEFAULT_SETTINGS = {
     "consultation_minutes": 30,
     "buffer_minutes": 15,
-    "capacity": 1,
     "min_notice_hours": 12,
     "max_days_ahead": 60,
 }
@@ -33,3 +32,18 @@ def ensure_booking_defaults(apps=None) -> None:
             OpeningHours(settings_id=settings_row.pk, weekday=day, opens=opens, closes=closes)
             for day, opens, closes in DEFAULT_HOURS
         )
+    ensure_a_practitioner(apps)
+
+
+def ensure_a_practitioner(apps=None) -> None:
+    """A clinic with no practitioner yet gets one, who performs every treatment in all
+    opening hours, so that consultations can be booked before anyone is named."""
+    if apps is None:
+        from bookings.models import Practitioner
+    else:
+        try:
+            Practitioner = apps.get_model("bookings", "Practitioner")
+        except LookupError:  # the migrations before practitioners existed
+            return
+    if not Practitioner.objects.exists():
+        Practitioner.objects.create(display_name="Practitioner 1")

@@ -118,7 +118,14 @@ def staff_free_times(consultation: Consultation, *, days: int = 28) -> list:
         dt.datetime.combine(first, dt.time.min, tzinfo=tz),
         dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
     )
-    slots = availability.free_slots(rules, busy, now=now, first_day=first, last_day=last)
+    slots = availability.free_slots(
+        rules,
+        busy,
+        now=now,
+        first_day=first,
+        last_day=last,
+        treatment_id=consultation.treatment_id,
+    )
     current = timezone.localtime(consultation.starts_at, tz)
     return [
         (

@@ -96,7 +96,10 @@ def book(request):
         )
 
     slots = availability.current_free_slots(
-        rules, now=now, version=(rules_version, bookings_version)
+        rules,
+        now=now,
+        version=(rules_version, bookings_version),
+        treatment_id=treatment.pk if treatment is not None else None,
     )
     day = parse_day(request.GET.get("date"))
     day_unavailable = day is not None and day not in slots
@@ -148,10 +151,13 @@ def _first_step(request, *, rules, now, version):
 
     def build():
         treatments = selectors.current_treatments(version=content_version)
-        slots = availability.current_free_slots(
-            rules, now=now, version=(rules_version, bookings_version)
-        )
         treatment = next(iter(treatments.values())) if len(treatments) == 1 else None
+        slots = availability.current_free_slots(
+            rules,
+            now=now,
+            version=(rules_version, bookings_version),
+            treatment_id=treatment.pk if treatment is not None else None,
+        )
         return _page(request, treatments=treatments, treatment=treatment, day=None, slots=slots)
 
     return serve_cached(request, key, build, timeout=availability.CACHE_TIMEOUT)
@@ -208,7 +214,7 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
 
     # Show the form again with the times free now: that day's, or the next ones.
     try:
-        slots = availability.current_free_slots(rules, now=now)
+        slots = availability.current_free_slots(rules, now=now, treatment_id=treatment.pk)
     except DATABASE_UNREACHABLE as exc:
         return _not_saved(
             request, treatments=treatments, treatment=treatment, form=form, exception=exc

@@ -144,7 +144,7 @@ def waitlist_join_view(request):
     option = form.treatments[data["treatment"]]
     if "anyway" not in request.POST:
         free = links.matching_free_times(
-            availability.current_free_slots(rules, now=now),
+            availability.current_free_slots(rules, now=now, treatment_id=option.pk),
             first_day=data["first_day"],
             last_day=data["last_day"],
             parts=set(data["parts"]),

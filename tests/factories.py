@@ -107,6 +107,7 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     treatment = factory.SubFactory(TreatmentFactory)
+    practitioner = factory.LazyFunction(lambda: first_practitioner())
     starts_at = factory.LazyFunction(lambda: _timezone.now() + _dt.timedelta(days=3))
     ends_at = factory.LazyAttribute(lambda c: c.starts_at + _dt.timedelta(minutes=30))
     status = "pending"
@@ -126,3 +127,21 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
 
             refresh_course(obj.email, obj.treatment_id)
             obj.refresh_from_db(fields=["course_sessions_done"])
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    """A practitioner who performs every treatment in all opening hours."""
+
+    class Meta:
+        model = "bookings.Practitioner"
+
+    display_name = factory.Sequence(lambda n: f"Dr Practitioner {n}")
+
+
+def first_practitioner():
+    """The clinic's first practitioner (the one every new clinic has), made if missing."""
+    from bookings.models import Practitioner
+
+    return Practitioner.objects.order_by("pk").first() or PractitionerFactory(
+        display_name="Practitioner 1"
+    )

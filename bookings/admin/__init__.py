@@ -4,6 +4,7 @@
   changes staff make there, all through the service functions; ``filters``, ``forms``)
 - ``views``: the agenda, the CSV export and the staff calendar feed
 - ``settings``: booking settings with opening hours, and closures
+- ``practitioners``: practitioners with their working periods and absences, and rooms
 - ``outbox``: sent and queued emails, with ``previews`` of each email
 - ``calendar_feeds``: who has a calendar address
 - ``records``: the record access trail, the erasure log and the patients' rights page
@@ -17,6 +18,7 @@ from bookings.admin import (
     calendar_feeds,
     consultations,
     outbox,
+    practitioners,
     records,
     reports,
     settings,
@@ -27,6 +29,7 @@ __all__ = [
     "calendar_feeds",
     "consultations",
     "outbox",
+    "practitioners",
     "records",
     "reports",
     "settings",

@@ -120,15 +120,23 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
         "full_name",
         "treatment",
         "time",
+        "practitioner",
         "status_badge",
         "screening_flag",
         "created_at",
     ]
     list_display_links = ["reference", "full_name"]
-    list_filter = ["status", "treatment", WhenFilter, "flagged", NextSessionOverdueFilter]
+    list_filter = [
+        "status",
+        "treatment",
+        "practitioner",
+        WhenFilter,
+        "flagged",
+        NextSessionOverdueFilter,
+    ]
     search_fields = ["reference", "full_name", "email", "phone"]
     date_hierarchy = "starts_at"
-    list_select_related = ["treatment"]
+    list_select_related = ["treatment", "practitioner"]
     ordering = ["starts_at", "pk"]
     list_per_page = 50
     # Years of consultations: the list is never counted in full (bookings.admin.paginators).
@@ -155,6 +163,8 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
                     "treatment",
                     "starts_at",
                     "ends_at",
+                    "practitioner",
+                    "room",
                     "session_of",
                     "next_due",
                     "flagged",
@@ -176,7 +186,6 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
                     "cancellation_reason",
                     "created_at",
                     "updated_at",
-                    "seat",
                 ],
             },
         ),
@@ -198,7 +207,8 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
         "cancellation_reason",
         "created_at",
         "updated_at",
-        "seat",
+        "practitioner",
+        "room",
     ]
 
     # --- the list --------------------------------------------------------------------

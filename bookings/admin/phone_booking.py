@@ -41,12 +41,16 @@ def treatment_options() -> dict[str, TreatmentOption]:
     return {str(option.pk): option for option in selectors.current_treatments().values()}
 
 
-def staff_free_slots(rules: availability.Rules, *, now: dt.datetime) -> dict:
+def staff_free_slots(
+    rules: availability.Rules, *, now: dt.datetime, treatment_id: int | None = None
+) -> dict:
     """Free times per day as staff may book them: the patients' free times and those
     inside the notice period, from now to the last day patients may book (one query)."""
     start, end = availability.window(rules, now)
     busy = availability.load_busy(rules, start, end)
-    return availability.free_slots(replace(rules, min_notice=dt.timedelta(0)), busy, now=now)
+    return availability.free_slots(
+        replace(rules, min_notice=dt.timedelta(0)), busy, now=now, treatment_id=treatment_id
+    )
 
 
 def slot_options(slots: dict, day: dt.date | None, *, rules, now) -> list[tuple[str, str, bool]]:
@@ -73,9 +77,11 @@ def add_view(request, *, model_admin):
     now = timezone.now()
     rules = availability.load_rules()
     treatments = treatment_options()
-    slots = staff_free_slots(rules, now=now)
-    days = day_choices(slots, with_count=True)
     data = request.POST if request.method == "POST" else request.GET
+    asked = treatments.get(data.get("treatment", ""))
+    treatment_id = asked.pk if asked is not None else None
+    slots = staff_free_slots(rules, now=now, treatment_id=treatment_id)
+    days = day_choices(slots, with_count=True)
     picked = "treatment" in data or "date" in data
     pick = PickTreatmentDayForm(data if picked else None, treatments=treatments, days=days)
     if not picked and len(treatments) == 1:
@@ -106,7 +112,7 @@ def add_view(request, *, model_admin):
                 "That time was taken a moment ago (or is no longer free). Choose another "
                 "time: everything else you typed is still here.",
             )
-            slots = staff_free_slots(rules, now=now)
+            slots = staff_free_slots(rules, now=now, treatment_id=treatment_id)
         else:
             return _booked(request, model_admin, form, result)
     chosen = parse_slot(data.get("slot", ""))

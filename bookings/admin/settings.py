@@ -25,7 +25,7 @@ class BookingSettingsAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             "Consultations",
-            {"fields": ["consultation_minutes", "buffer_minutes", "capacity"]},
+            {"fields": ["consultation_minutes", "buffer_minutes"]},
         ),
         ("What patients may book", {"fields": ["min_notice_hours", "max_days_ahead"]}),
         (

@@ -78,11 +78,11 @@ def agenda_days(first: dt.date, count: int, *, now: dt.datetime) -> list[AgendaD
     rules = availability.load_rules(today=first)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(first + dt.timedelta(days=count), dt.time.min, tzinfo=tz)
-    busy = availability.BusyIndex(rules, availability.load_busy(rules, start, end))
+    busy = availability.busy_index(rules, availability.load_busy(rules, start, end))
     consultations = list(
         Consultation.objects.filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("treatment")
-        .order_by("starts_at", "seat", "pk")
+        .select_related("treatment", "practitioner")
+        .order_by("starts_at", "practitioner__serving_since", "pk")
     )
     days = []
     for offset in range(count):
@@ -91,8 +91,10 @@ def agenda_days(first: dt.date, count: int, *, now: dt.datetime) -> list[AgendaD
         rows: dict[dt.datetime, AgendaRow] = {}
         if not closed:
             for slot in availability.day_starts(rules, day):
-                taken = busy.taken(slot)
-                free = max(rules.capacity - taken, 0) if slot > now else 0
+                found = availability.who_is_free(
+                    rules.practitioners, rules.rooms, busy, slot, treatment_id=None
+                )
+                free = len(found[0]) if found and slot > now else 0
                 rows[slot] = AgendaRow(starts_at=slot, free=free)
         for consultation in consultations:
             local = timezone.localtime(consultation.starts_at, tz)

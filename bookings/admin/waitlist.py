@@ -75,7 +75,7 @@ def free_time_choices(entry: WaitlistEntry) -> list:
     for first; any time bookable online may be offered."""
     rules = availability.load_rules()
     now = timezone.now()
-    slots = availability.current_free_slots(rules, now=now)
+    slots = availability.current_free_slots(rules, now=now, treatment_id=entry.treatment_id)
     tz = availability.clinic_tz()
     suits, others = [], []
     for day in sorted(slots):

@@ -17,6 +17,7 @@ from bookings.models.consultations import (
 )
 from bookings.models.outbox import OutboundEmail
 from bookings.models.patients import PatientSignIn
+from bookings.models.practitioners import Absence, Practitioner, Room, WorkingPeriod
 from bookings.models.records import AppendOnlyModel, ConsultationAccess, ErasureLog
 from bookings.models.rules import (
     MAX_CONSULTATION_MINUTES,
@@ -30,6 +31,10 @@ from bookings.models.rules import (
 from bookings.models.waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
+    "Absence",
+    "Practitioner",
+    "Room",
+    "WorkingPeriod",
     "MAX_CONSULTATION_MINUTES",
     "REFERENCE_ALPHABET",
     "REFERENCE_LENGTH",

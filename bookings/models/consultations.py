@@ -81,8 +81,21 @@ class Consultation(models.Model):
     )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
-    seat = models.PositiveSmallIntegerField(
-        default=1, editable=False, help_text="Which of the parallel places this one takes."
+    practitioner = models.ForeignKey(
+        "bookings.Practitioner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        help_text="Who sees the patient. Reception changes it with “Reassign”.",
+    )
+    room = models.ForeignKey(
+        "bookings.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        help_text="The room or device the treatment needs, if any.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     full_name = models.CharField(max_length=100)
@@ -195,24 +208,37 @@ class Consultation(models.Model):
             ("view_reports", "Can see the clinic's reports"),
         ]
         constraints = [
-            # The backstop against double booking: two active consultations never hold
-            # the same place at the same start time.
+            # The backstop against double booking: a practitioner never has two active
+            # consultations at the same start time, nor a room.
             models.UniqueConstraint(
-                fields=["starts_at", "seat"],
+                fields=["starts_at", "practitioner"],
                 condition=Q(status__in=["pending", "confirmed"]),
-                name="consultation_one_active_per_seat",
+                name="consultation_one_active_per_practitioner",
             ),
-            # And on PostgreSQL, no two active consultations overlapping in one place,
-            # whatever their start times (see bookings.constraints).
+            models.UniqueConstraint(
+                fields=["starts_at", "room"],
+                condition=Q(status__in=["pending", "confirmed"]),
+                name="consultation_one_active_per_room",
+            ),
+            # And on PostgreSQL, no two active consultations overlapping for one
+            # practitioner or in one room, whatever their start times (see
+            # bookings.constraints).
             PostgreSQLExclusionConstraint(
-                name="consultation_no_overlap_in_a_seat",
+                name="consultation_no_overlap_per_practitioner",
                 expressions=[
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
-                    ("seat", RangeOperators.EQUAL),
+                    ("practitioner", RangeOperators.EQUAL),
                 ],
                 condition=Q(status__in=["pending", "confirmed"]),
             ),
-            models.CheckConstraint(condition=Q(seat__gte=1), name="consultation_seat_positive"),
+            PostgreSQLExclusionConstraint(
+                name="consultation_no_overlap_per_room",
+                expressions=[
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=["pending", "confirmed"]),
+            ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="consultation_ends_after_start"
             ),

@@ -22,10 +22,6 @@ class BookingSettings(models.Model):
         default=15,
         help_text="Time kept free after each consultation for notes and cleaning the room.",
     )
-    capacity = models.PositiveSmallIntegerField(
-        default=1,
-        help_text="How many consultations can run at the same time (clinicians and rooms free).",
-    )
     min_notice_hours = models.PositiveSmallIntegerField(
         default=12, help_text="Patients cannot book a time sooner than this many hours ahead."
     )
@@ -62,7 +58,6 @@ class BookingSettings(models.Model):
                 condition=Q(consultation_minutes__lte=MAX_CONSULTATION_MINUTES),
                 name="booking_settings_length_max",
             ),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="booking_settings_capacity"),
             models.CheckConstraint(
                 condition=Q(max_days_ahead__gte=1), name="booking_settings_days_ahead"
             ),
@@ -82,8 +77,6 @@ class BookingSettings(models.Model):
             errors["consultation_minutes"] = (
                 f"A consultation can last at most {MAX_CONSULTATION_MINUTES // 60} hours."
             )
-        if self.capacity is not None and self.capacity < 1:
-            errors["capacity"] = "At least one consultation must be possible at a time."
         if self.max_days_ahead is not None and self.max_days_ahead < 1:
             errors["max_days_ahead"] = "Allow booking at least one day ahead."
         if errors:

@@ -129,7 +129,15 @@ class WaitlistOffer(models.Model):
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    seat = models.PositiveSmallIntegerField(help_text="The place held, as for consultations.")
+    practitioner = models.ForeignKey(
+        "bookings.Practitioner",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose time is held, as for consultations.",
+    )
+    room = models.ForeignKey(
+        "bookings.Room", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     expires_at = models.DateTimeField(help_text="The hold ends then if not answered.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     consultation = models.ForeignKey(
@@ -167,11 +175,11 @@ class WaitlistOffer(models.Model):
             models.UniqueConstraint(
                 fields=["entry"], condition=Q(status="held"), name="waitlist_one_held_per_entry"
             ),
-            # A place is held for one entry at a time.
+            # A practitioner's time is held for one entry at a time.
             models.UniqueConstraint(
-                fields=["starts_at", "seat"],
+                fields=["starts_at", "practitioner"],
                 condition=Q(status="held"),
-                name="waitlist_one_hold_per_seat",
+                name="waitlist_one_hold_per_practitioner",
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__lte=F("starts_at")), name="waitlist_hold_before_start"

@@ -156,7 +156,7 @@ def demand(period: Period) -> Demand:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    index = availability.BusyIndex(
+    index = availability.busy_index(
         rules, [availability.Busy(r["starts_at"], r["ends_at"], r["n"]) for r in held]
     )
     bookable: Counter = Counter()

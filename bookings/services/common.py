@@ -1,12 +1,15 @@
 """What the service functions share: their errors, the screening answer, the day's lock,
-the count of places taken, the history row and the patient's email."""
+the practitioner and room a time is booked with, the history row and the patient's
+email."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count
+from django.utils import timezone
 
-from bookings import availability
+from bookings import availability, staffing
 from bookings.emails import calendar_attachment, consultation_context, queue_email
 from bookings.models import (
     BookingDay,
@@ -15,6 +18,7 @@ from bookings.models import (
     OutboundEmail,
     WaitlistOffer,
 )
+from bookings.staffing import Busy
 
 Status = Consultation.Status
 
@@ -78,27 +82,93 @@ def lock_day(day: dt.date) -> None:
     )
 
 
-def free_seat(
-    rules: availability.Rules, starts_at: dt.datetime, *, exclude_pk: int | None = None
-) -> int:
-    """Inside the day's lock: the lowest place free at ``starts_at``, counted with the
-    overlap query the free times use. Raises SlotUnavailable when every place is taken.
+@dataclass(frozen=True)
+class Place:
+    """Who sees the patient, and the room the treatment needs (None: it needs none)."""
 
-    Places above a capacity that staff lowered since still count as taken."""
+    practitioner_id: int
+    room_id: int | None
+
+
+def place_preferring(
+    rules: availability.Rules,
+    starts_at: dt.datetime,
+    *,
+    consultation: Consultation,
+) -> Place:
+    """For a consultation taking a time again (moved or reinstated): its practitioner
+    when they are free then, otherwise whoever is (``free_place``)."""
+    try:
+        return free_place(
+            rules,
+            starts_at,
+            treatment_id=consultation.treatment_id,
+            practitioner_id=consultation.practitioner_id,
+            exclude_pk=consultation.pk,
+        )
+    except SlotUnavailable:
+        return free_place(
+            rules, starts_at, treatment_id=consultation.treatment_id, exclude_pk=consultation.pk
+        )
+
+
+def free_place(
+    rules: availability.Rules,
+    starts_at: dt.datetime,
+    *,
+    treatment_id: int,
+    practitioner_id: int | None = None,
+    exclude_pk: int | None = None,
+) -> Place:
+    """Inside the day's lock: the practitioner (``practitioner_id``, or the first
+    available: the fewest consultations that day, then the longest serving) and the
+    room for a consultation at ``starts_at``, with what is taken counted by the overlap
+    query the free times use. Raises SlotUnavailable when nobody or no room is free.
+
+    One query for what overlaps (consultations and held times together), and one for
+    the day's bookings when more than one practitioner is free."""
     end = starts_at + rules.length + rules.buffer
     overlapping = Consultation.objects.filter(availability.overlapping(rules, starts_at, end))
+    day_bookings = Consultation.objects.filter(status__in=Consultation.ACTIVE_STATUSES)
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
-    # Times held for the waitlist are taken places too (one query with the consultations).
+        day_bookings = day_bookings.exclude(pk=exclude_pk)
     holds = WaitlistOffer.objects.filter(availability.holding(rules, starts_at, end))
-    taken = set(
-        overlapping.values_list("seat", flat=True)
+    fields = ("starts_at", "ends_at", "practitioner_id", "room_id")
+    taken = [
+        Busy(start, finish, 1, practitioner, room)
+        for start, finish, practitioner, room in overlapping.values_list(*fields)
         .order_by()
-        .union(holds.values_list("seat", flat=True).order_by())
+        .union(holds.values_list(*fields).order_by(), all=True)
+    ]
+    found = staffing.who_is_free(
+        rules.practitioners,
+        rules.rooms,
+        availability.busy_index(rules, taken),
+        starts_at,
+        treatment_id=treatment_id,
+        practitioner_id=practitioner_id,
     )
-    if len(taken) >= rules.capacity:
+    if found is None:
         raise SlotUnavailable("That time was just taken.")
-    return next(seat for seat in range(1, rules.capacity + 1) if seat not in taken)
+    free, room = found
+    counts = {}
+    if len(free) > 1:
+        tz = availability.clinic_tz()
+        day = timezone.localdate(starts_at, tz)
+        midnight = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+        counts = dict(
+            day_bookings.filter(
+                starts_at__gte=midnight,
+                starts_at__lt=midnight + dt.timedelta(days=1),
+                practitioner_id__in=[person.pk for person in free],
+            )
+            .values_list("practitioner_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    chosen = staffing.choose(free, counts)
+    return Place(chosen.pk, room.pk if room else None)
 
 
 def new_event(

@@ -19,7 +19,7 @@ from bookings.services.common import (
     ScreeningAnswer,
     SlotUnavailable,
     Status,
-    free_seat,
+    free_place,
     lock_day,
     log_event,
     staff_name,
@@ -80,6 +80,7 @@ def consultation_request(
     confirm: bool = False,
     screening_later: bool = False,
     allow_inside_notice: bool = False,
+    practitioner_id: int | None = None,
 ) -> RequestResult:
     """A patient asks for a consultation: hold the time (status pending).
 
@@ -104,6 +105,9 @@ def consultation_request(
       (``consultation_record_screening``);
     - ``allow_inside_notice``: a time inside the notice period patients are held to.
       Capacity, closures, opening hours and the days ahead still apply.
+
+    ``practitioner_id``: the practitioner asked for; without it the first available is
+    booked (``common.free_place``).
     """
     if source not in Source.values:
         raise ValueError(f"Unknown source: {source!r}")
@@ -152,12 +156,20 @@ def consultation_request(
                 earlier = _earlier_request(idempotency_key)
                 if earlier is not None:
                     return RequestResult(earlier, created=False)
-                consultation.seat = free_seat(rules, starts_at)
+                place = free_place(
+                    rules, starts_at, treatment_id=treatment.pk, practitioner_id=practitioner_id
+                )
+                consultation.practitioner_id, consultation.room_id = (
+                    place.practitioner_id,
+                    place.room_id,
+                )
                 # Field checks only: the database enforces the treatment's key and the unique
                 # and exclusion constraints, and asking it twice would lengthen the wait for
                 # the day's lock.
                 consultation.full_clean(
-                    exclude=["treatment"], validate_unique=False, validate_constraints=False
+                    exclude=["treatment", "practitioner", "room"],
+                    validate_unique=False,
+                    validate_constraints=False,
                 )
                 consultation.save(force_insert=True)
                 booked_in_course(consultation)

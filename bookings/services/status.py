@@ -16,11 +16,11 @@ from bookings.services.common import (
     SlotUnavailable,
     Status,
     TransitionNotAllowed,
-    free_seat,
     lock_day,
     locked,
     log_event,
     patient_emails,
+    place_preferring,
     refresh,
     refuse_used_link,
     use_up_link,
@@ -38,14 +38,14 @@ def _transition(
     note: str,
     email: tuple[str, str] | None | Callable[[str], tuple[str, str] | None],
     extra_fields: dict | None = None,
-    needs_seat: bool = False,
+    needs_place: bool = False,
     noop: Sequence[str] = (),
     frees_time: bool = False,
     link_version: int | None = None,
 ) -> Consultation:
     with transaction.atomic():
         # A freed time is offered to the waitlist under the day's lock, taken first.
-        if needs_seat or frees_time:
+        if needs_place or frees_time:
             lock_day(timezone.localdate(consultation.starts_at, availability.clinic_tz()))
         current = locked(consultation)
         refuse_used_link(current, link_version)
@@ -61,10 +61,11 @@ def _transition(
         previous = current.status
         fields = ["status", "updated_at"]
         use_up_link(current, link_version, fields)
-        if needs_seat:
+        if needs_place:
             rules = availability.load_rules()
-            current.seat = free_seat(rules, current.starts_at, exclude_pk=current.pk)
-            fields.append("seat")
+            place = place_preferring(rules, current.starts_at, consultation=current)
+            current.practitioner_id, current.room_id = place.practitioner_id, place.room_id
+            fields += ["practitioner", "room"]
         for name, value in (extra_fields or {}).items():
             setattr(current, name, value)
             fields.append(name)
@@ -190,7 +191,7 @@ def consultation_reinstate(
             else ("consultation_reinstated", "Your consultation is back in our diary")
         ),
         extra_fields={"cancelled_by": "", "cancellation_reason": ""},
-        needs_seat=True,
+        needs_place=True,
         noop=Consultation.ACTIVE_STATUSES,
     )
 
@@ -240,14 +241,14 @@ def consultation_reschedule(
             raise TransitionNotAllowed(
                 f"A consultation that is {current.get_status_display().lower()} cannot be moved."
             )
-        seat = free_seat(rules, starts_at, exclude_pk=current.pk)
+        place = place_preferring(rules, starts_at, consultation=current)
         previous_start = current.starts_at
         current.starts_at = starts_at
         current.ends_at = starts_at + rules.length
-        current.seat = seat
+        current.practitioner_id, current.room_id = place.practitioner_id, place.room_id
         # A new time deserves its own reminder.
         current.reminder_sent_at = None
-        fields = ["starts_at", "ends_at", "seat", "reminder_sent_at", "updated_at"]
+        fields = ["starts_at", "ends_at", "practitioner", "room", "reminder_sent_at", "updated_at"]
         use_up_link(current, link_version, fields)
         if screening_answers:
             current.screening_answers = [

@@ -12,7 +12,7 @@ held once (``WaitlistOffer``'s constraints).
 
 A hold (``WaitlistOffer`` with status held) counts as a taken place in the free times
 (``availability.load_busy``) and in the place count under the lock
-(``common.free_seat``) until it is answered or lapses. It lasts ``WAITLIST_HOLD_MINUTES``
+(``common.free_place``) until it is answered or lapses. It lasts ``WAITLIST_HOLD_MINUTES``
 but never past the start of the notice period, so a yes can still book the time.
 
 Lock order, everywhere: the day, then the offer, then the entry.
@@ -38,7 +38,7 @@ from bookings.services.common import (
     BookingError,
     ScreeningAnswer,
     SlotUnavailable,
-    free_seat,
+    free_place,
     lock_day,
 )
 from clinic.models import ClinicProfile, PrivacyNotice
@@ -155,12 +155,13 @@ def _candidates(day: dt.date, start: dt.datetime):
     )
 
 
-def _offer(entry, *, rules, start, seat, until, now, actor=None) -> WaitlistOffer:
+def _offer(entry, *, rules, start, place, until, now, actor=None) -> WaitlistOffer:
     offer = WaitlistOffer(
         entry=entry,
         starts_at=start,
         ends_at=start + rules.length,
-        seat=seat,
+        practitioner_id=place.practitioner_id,
+        room_id=place.room_id,
         expires_at=until,
         offered_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -201,7 +202,7 @@ def waitlist_fill(
     rules = rules or availability.load_rules()
     tz = availability.clinic_tz()
     midnight = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    busy = availability.BusyIndex(
+    busy = availability.busy_index(
         rules, availability.load_busy(rules, midnight, midnight + dt.timedelta(days=1))
     )
     offers = []
@@ -209,13 +210,11 @@ def waitlist_fill(
         until = _hold_until(rules, start, now)
         if until is None or not availability.is_bookable_start(rules, start, now):
             continue
-        if busy.taken(start) >= rules.capacity:
+        if not availability.who_is_free(
+            rules.practitioners, rules.rooms, busy, start, treatment_id=None
+        ):
             continue
         for pk in list(_candidates(day, start)):
-            try:
-                seat = free_seat(rules, start)
-            except SlotUnavailable:
-                break
             # Wait for an entry another day's pass may be offering a time right now.
             entry = (
                 WaitlistEntry.objects.select_for_update()
@@ -223,10 +222,15 @@ def waitlist_fill(
                 .filter(pk=pk, status=Entry.WAITING)
                 .first()
             )
-            if entry is not None:
-                offers.append(
-                    _offer(entry, rules=rules, start=start, seat=seat, until=until, now=now)
-                )
+            if entry is None:
+                continue
+            try:
+                place = free_place(rules, start, treatment_id=entry.treatment_id)
+            except SlotUnavailable:
+                continue  # nobody free for this entry's treatment; the next may suit
+            offers.append(
+                _offer(entry, rules=rules, start=start, place=place, until=until, now=now)
+            )
     return offers
 
 
@@ -267,9 +271,9 @@ def waitlist_offer_by_hand(
             raise BookingError(f"This entry is {current.get_status_display().lower()}.")
         if current.offers.filter(starts_at=starts_at).exists():
             raise BookingError("This patient was offered that time before.")
-        seat = free_seat(rules, starts_at)
+        place = free_place(rules, starts_at, treatment_id=current.treatment_id)
         return _offer(
-            current, rules=rules, start=starts_at, seat=seat, until=until, now=now, actor=actor
+            current, rules=rules, start=starts_at, place=place, until=until, now=now, actor=actor
         )
 
 
@@ -320,6 +324,7 @@ def waitlist_offer_accept(
             message=message,
             idempotency_key=idempotency_key,
             now=now,
+            practitioner_id=current.practitioner_id,
         )
         current.consultation = result.consultation
         current.save(update_fields=["consultation"])

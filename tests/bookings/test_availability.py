@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from bookings import availability
 from bookings.availability import Busy, Rules
-from bookings.models import BookingSettings, Closure
+from bookings.models import Closure
+from bookings.staffing import Staff
 from tests.bookings.conftest import karachi
 
 # Monday 23 November 2026, early morning in Islamabad.
@@ -85,14 +86,14 @@ def test_times_off_the_grid_or_naive_are_not_bookable():
     assert not availability.is_bookable_start(rules(), karachi(2026, 11, 19, 10), now)
 
 
-def test_a_booked_time_is_full_at_capacity_one_and_free_at_two():
+def test_a_booked_time_is_full_with_one_practitioner_and_free_with_two():
     now = karachi(2026, 11, 20, 0, 0)
     ten = karachi(2026, 11, 23, 10, 0)
-    busy = [Busy(ten, ten + dt.timedelta(minutes=30), 1)]
-    one = availability.free_slots(rules(capacity=1), busy, now=now)[MONDAY]
-    two = availability.free_slots(rules(capacity=2), busy, now=now)[MONDAY]
+    busy = [Busy(ten, ten + dt.timedelta(minutes=30), 1, practitioner_id=1)]
+    one = availability.free_slots(rules(practitioners=(Staff(1),)), busy, now=now)[MONDAY]
+    two = availability.free_slots(rules(practitioners=(Staff(1), Staff(2))), busy, now=now)
     assert ten not in one and ten + dt.timedelta(minutes=45) in one
-    assert ten in two
+    assert ten in two[MONDAY]
 
 
 def test_an_off_grid_booking_blocks_every_time_it_overlaps_with_buffer():
@@ -106,13 +107,14 @@ def test_an_off_grid_booking_blocks_every_time_it_overlaps_with_buffer():
 
 
 @pytest.mark.django_db
-def test_rules_load_in_two_queries_from_the_defaults(django_assert_num_queries):
+def test_rules_load_in_seven_queries_from_the_defaults(django_assert_num_queries):
     today = timezone.localdate()
     Closure.objects.create(starts_on=today, ends_on=today, reason="Staff training")
-    with django_assert_num_queries(2):
+    # Settings with hours, closures; practitioners, their treatments, periods and
+    # absences, and the rooms treatments need.
+    with django_assert_num_queries(7):
         loaded = availability.load_rules()
-    settings_row = BookingSettings.load()
-    assert loaded.capacity == settings_row.capacity == 1
+    assert loaded.capacity == 1  # the practitioner every new clinic has
     assert loaded.length == dt.timedelta(minutes=30)
     assert loaded.min_notice == dt.timedelta(hours=12)
     assert loaded.days_ahead == 60

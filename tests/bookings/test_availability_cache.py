@@ -231,7 +231,7 @@ def test_the_indexed_count_matches_the_plain_one(busy, probe):
         for start, length, count in busy
     ]
     start = origin + dt.timedelta(minutes=15 * probe)
-    index = availability.BusyIndex(rules, entries)
+    index = availability.busy_index(rules, entries)
     assert index.taken(start) == plain_count(rules, start, entries)
 
 

@@ -10,7 +10,7 @@ from bookings import services
 from bookings.emails import send_due
 from bookings.models import Consultation, ConsultationEvent, OutboundEmail
 from bookings.services import ScreeningAnswer, SlotUnavailable, TransitionNotAllowed
-from tests.factories import UserFactory
+from tests.factories import PractitionerFactory, UserFactory, first_practitioner
 
 Status = Consultation.Status
 
@@ -103,13 +103,11 @@ def test_a_full_time_is_refused(request_consultation):
     assert Consultation.objects.filter(starts_at=first.starts_at).count() == 1
 
 
-def test_capacity_two_gives_two_seats_then_refuses(request_consultation):
-    from bookings.models import BookingSettings
-
-    BookingSettings.objects.update(capacity=2)
+def test_two_practitioners_give_two_places_then_refuse(request_consultation):
+    second = PractitionerFactory()
     one = request_consultation()
     two = request_consultation(starts_at=one.starts_at)
-    assert {one.seat, two.seat} == {1, 2}
+    assert {one.practitioner, two.practitioner} == {first_practitioner(), second}
     with pytest.raises(SlotUnavailable):
         request_consultation(starts_at=one.starts_at)
 
@@ -140,13 +138,15 @@ def test_a_past_or_off_grid_time_is_refused(request_consultation, first_free):
         request_consultation(starts_at=first_free() - dt.timedelta(days=30))
 
 
-def test_the_database_refuses_two_active_consultations_in_one_seat(request_consultation):
+def test_the_database_refuses_two_active_consultations_for_one_practitioner(
+    request_consultation,
+):
     first = request_consultation()
     clone = Consultation(
         treatment=first.treatment,
         starts_at=first.starts_at,
         ends_at=first.ends_at,
-        seat=first.seat,
+        practitioner=first.practitioner,
         full_name="Someone",
         email="x@example.com",
         phone="+923001234568",
@@ -353,16 +353,16 @@ def test_times_are_stored_in_utc(treatment, privacy_notice, booking_rules):
     assert (raw.hour, raw.minute) == (5, 0)  # 10:00 in Islamabad is 05:00 UTC
 
 
-def test_a_place_over_a_lowered_capacity_still_counts(request_consultation, first_free):
-    """Two patients hold a time with two places; the clinic goes down to one place and
-    the first patient cancels. The second still holds a place, so the time is full."""
-    from bookings.models import BookingSettings
-
-    BookingSettings.objects.update(capacity=2)
+def test_a_practitioner_who_left_keeps_their_patients_and_takes_no_more(
+    request_consultation, first_free
+):
+    """Two patients hold a time with two practitioners; the first practitioner leaves and
+    their patient cancels. The second still holds the other, so the time is full."""
+    PractitionerFactory()
     one = request_consultation()
     two = request_consultation(starts_at=one.starts_at, email="other@example.com")
-    assert (one.seat, two.seat) == (1, 2)
-    BookingSettings.objects.update(capacity=1)
+    assert one.practitioner == first_practitioner() != two.practitioner
+    type(one.practitioner).objects.filter(pk=one.practitioner_id).update(is_active=False)
     services.consultation_cancel(consultation=one, reason="Travelling.")
     with pytest.raises(SlotUnavailable):
         request_consultation(starts_at=one.starts_at, email="third@example.com")

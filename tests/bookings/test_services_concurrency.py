@@ -167,32 +167,33 @@ def test_a_booking_waits_for_any_staff_change_on_its_day_not_only_one_at_its_tim
     assert len(outcome) == 1 and outcome[0].created, outcome
 
 
-def test_the_database_refuses_an_overlap_in_one_place_even_without_the_lock(treatment, first_free):
+def test_the_database_refuses_an_overlap_for_one_practitioner_even_without_the_lock(
+    treatment, first_free
+):
     """A future code path that forgets the day's lock still cannot double-book: two
-    active consultations in one place may not overlap, whatever their start times."""
-    from tests.factories import ConsultationFactory
+    active consultations of one practitioner may not overlap, whatever their starts."""
+    from tests.factories import ConsultationFactory, PractitionerFactory, first_practitioner
 
     start = first_free()
-    ConsultationFactory(treatment=treatment, starts_at=start, ends_at=start + HALF_HOUR, seat=1)
+    one, other = first_practitioner(), PractitionerFactory()
+
+    def consultation(starts_at, practitioner, **fields):
+        return ConsultationFactory(
+            treatment=treatment,
+            starts_at=starts_at,
+            ends_at=starts_at + HALF_HOUR,
+            practitioner=practitioner,
+            **fields,
+        )
+
+    consultation(start, one)
     overlapping = start + dt.timedelta(minutes=15)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ConsultationFactory(
-            treatment=treatment, starts_at=overlapping, ends_at=overlapping + HALF_HOUR, seat=1
-        )
-    # Another place, a time just after, or an inactive consultation are all fine.
-    ConsultationFactory(
-        treatment=treatment, starts_at=overlapping, ends_at=overlapping + HALF_HOUR, seat=2
-    )
-    ConsultationFactory(
-        treatment=treatment, starts_at=start + HALF_HOUR, ends_at=start + 2 * HALF_HOUR, seat=1
-    )
-    ConsultationFactory(
-        treatment=treatment,
-        starts_at=overlapping,
-        ends_at=overlapping + HALF_HOUR,
-        seat=1,
-        status=Consultation.Status.CANCELLED,
-    )
+        consultation(overlapping, one)
+    # Another practitioner, a time just after, or an inactive consultation are all fine.
+    consultation(overlapping, other)
+    consultation(start + HALF_HOUR, one)
+    consultation(overlapping, one, status=Consultation.Status.CANCELLED)
 
 
 def test_a_booking_renews_the_free_times_at_once(
@@ -208,7 +209,7 @@ def test_a_booking_renews_the_free_times_at_once(
     day = timezone.localdate(start, availability.clinic_tz())
     assert start in availability.current_free_slots(rules, now=now)[day]
     result = _request(treatment, start, rules=booking_rules, now=now, privacy_notice=privacy_notice)
-    assert result.created and result.consultation.seat == 1
+    assert result.created and result.consultation.practitioner is not None
     assert result.consultation.events.count() == 1
     assert result.consultation.emails.count() == 2
     # Committed: the cached free times drop it.

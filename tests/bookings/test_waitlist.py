@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import availability, services
-from bookings.models import BookingSettings, Closure, Consultation, WaitlistEntry, WaitlistOffer
+from bookings.models import Closure, Consultation, WaitlistEntry, WaitlistOffer
 from tests.bookings.conftest import patient_request
 from tests.bookings.waitlist_setup import bookable_day, fill, held, join, offers_emailed_to
+from tests.factories import PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -221,24 +222,32 @@ def test_the_database_offers_a_place_once_and_an_entry_a_time_once(full, treatme
     first, second = join(treatment, day, "Amna Ali"), join(treatment, day, "Bilal Aziz")
     services.consultation_cancel(consultation=booked[0], reason="Cannot come")
     (offer,) = held()
-    copy = {f: getattr(offer, f) for f in ("starts_at", "ends_at", "seat", "expires_at")}
+    fields = ("starts_at", "ends_at", "practitioner", "expires_at")
+    copy = {f: getattr(offer, f) for f in fields}
     with pytest.raises(IntegrityError), transaction.atomic():
-        WaitlistOffer.objects.create(entry=second, **copy)  # the same place, held twice
+        WaitlistOffer.objects.create(entry=second, **copy)  # one practitioner, held twice
+    other = {"practitioner": PractitionerFactory(), "status": "declined"}
     with pytest.raises(IntegrityError), transaction.atomic():
-        WaitlistOffer.objects.create(entry=first, **{**copy, "seat": 2, "status": "declined"})
+        WaitlistOffer.objects.create(entry=first, **{**copy, **other})
 
 
-def test_capacity_two_holds_two_places_for_two_entries(full, treatment):
+def test_a_second_practitioner_holds_two_places_for_two_entries(full, treatment):
     day, booked = full
-    BookingSettings.objects.update(capacity=2)
+    newcomer = PractitionerFactory()
     first, second, third = (join(treatment, day, n) for n in ("Amna A", "Bilal B", "Chand C"))
     services.consultation_cancel(consultation=booked[0], reason="Cannot come")
     offers = {o.entry: o for o in held()}
-    # The freed time has both places free: the first two entries; the next time has its
-    # second place free: the third.
+    # The freed time has both practitioners free: the first two entries; the next time
+    # has the newcomer free: the third.
     assert {offers[first].starts_at, offers[second].starts_at} == {booked[0].starts_at}
-    assert {offers[first].seat, offers[second].seat} == {1, 2}
-    assert (offers[third].starts_at, offers[third].seat) == (booked[1].starts_at, 2)
+    assert {offers[first].practitioner, offers[second].practitioner} == {
+        booked[0].practitioner,
+        newcomer,
+    }
+    assert (offers[third].starts_at, offers[third].practitioner) == (
+        booked[1].starts_at,
+        newcomer,
+    )
 
 
 def test_the_command_passes_lapsed_holds_on(full, treatment, capsys):

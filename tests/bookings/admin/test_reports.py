@@ -45,7 +45,7 @@ def busy_diary(treatment, *, first=FIRST_MONDAY, weeks=4, per_day=4):
             ConsultationFactory.build(
                 treatment=treatment,
                 starts_at=starts,
-                seat=1 + n,
+                practitioner=None,
                 status=status,
                 source=sources[n % len(sources)],
                 full_name=NAMES[n % len(NAMES)],

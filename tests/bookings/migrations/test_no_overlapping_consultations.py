@@ -35,10 +35,10 @@ def test_refusing_overlaps_keeps_every_consultation_and_separates_any_that_overl
             _consultation(old, treatment.pk, 15, 1, status="pending"),
         ]
         new = state.migrate(AFTER)
+        Consultation = new.get_model("bookings", "Consultation")
+        seats = dict(Consultation.objects.values_list("pk", "seat"))
     finally:
         state.migrate_to_latest()
-    Consultation = new.get_model("bookings", "Consultation")
-    seats = dict(Consultation.objects.values_list("pk", "seat"))
     assert set(seats) == {c.pk for c in kept}
     assert [seats[c.pk] for c in kept[:4]] == [1, 2, 1, 1]
     # The overlapping one now holds the lowest place free at its time.
