@@ -79,7 +79,8 @@ serve: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
-	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(if $(GROWTH),--growth) $(BENCH_ARGS)
+	$(PY) bench/run.py $(if $(TWO_SERVERS),--two-servers) $(if $(GROWTH),--growth) \
+	  $(if $(PRACTITIONERS),--practitioners $(PRACTITIONERS)) $(if $(ROOMS),--rooms $(ROOMS)) $(BENCH_ARGS)
 
 # Lighthouse and vnu (audit/package.json, exact pins) against gunicorn; see README "Performance".
 audit: $(VENV)/.runtime

@@ -120,6 +120,8 @@ def document(
         "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", ""),
         "gunicorn_worker_restarts": restarts,
         "cache": "redis" if cache_url else "locmem",
+        "practitioners": getattr(args, "practitioners", 0) or 1,
+        "rooms": getattr(args, "rooms", 0),
         "load": {
             "tool": "wrk",
             "threads": args.threads,

@@ -88,6 +88,10 @@ def main() -> int:
     parser.add_argument(
         "--post-bodies", type=int, default=4000, help="distinct booking POST bodies (4000)"
     )
+    parser.add_argument(
+        "--practitioners", type=int, default=0, help="practitioners in all (throwaway db)"
+    )
+    parser.add_argument("--rooms", type=int, default=0, help="rooms every treatment needs")
     parser.add_argument("--keep-db", action="store_true", help="keep clinic_bench afterwards")
     parser.add_argument("--keep-servers", action="store_true", help="wait for Ctrl-C at the end")
     parser.add_argument("--output", default="", help="results file (bench/results/latest.json)")
@@ -122,6 +126,15 @@ def main() -> int:
         say("Migrating and collecting static files ...")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
+        if args.practitioners or args.rooms:
+            staffing = {
+                **env,
+                "BENCH_PRACTITIONERS": str(args.practitioners),
+                "BENCH_ROOMS": str(args.rooms),
+            }
+            script = (ROOT / "bench" / "staffing_setup.py").read_text()
+            out = manage(staffing, "shell", "-c", script)
+            say(next(x for x in out.splitlines() if x.startswith("STAFFING_JSON")))
         ports = [free_port() for _ in range(2 if args.two_servers else 1)]
         for port in ports:
             servers.append(Server(bench_env(db_url, cache_url, static_root, port), port, workdir))

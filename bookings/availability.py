@@ -211,6 +211,26 @@ def load_busy(rules: Rules, start: dt.datetime, end: dt.datetime) -> list[Busy]:
     ]
 
 
+def busy_around(rules: Rules, start: dt.datetime, *, exclude_pk: int | None = None) -> list[Busy]:
+    """What is taken around one start (consultations and held times that overlap it,
+    with the buffer), one row each, less the consultation ``exclude_pk`` (one query)."""
+    end = start + rules.length + rules.buffer
+    consultations = Consultation.objects.filter(overlapping(rules, start, end))
+    if exclude_pk is not None:
+        consultations = consultations.exclude(pk=exclude_pk)
+    holds = WaitlistOffer.objects.filter(holding(rules, start, end))
+    fields = ("starts_at", "ends_at", "practitioner_id", "room_id")
+    rows = (
+        consultations.values_list(*fields)
+        .order_by()
+        .union(holds.values_list(*fields).order_by(), all=True)
+    )
+    return [
+        Busy(starts_at, ends_at, 1, practitioner, room)
+        for starts_at, ends_at, practitioner, room in rows
+    ]
+
+
 def busy_index(rules: Rules, busy: Iterable[Busy]) -> BusyIndex:
     return BusyIndex(rules.buffer, rules.length, busy)
 
@@ -310,6 +330,7 @@ def current_free_slots(
     now: dt.datetime,
     version: tuple[int, int] | None = None,
     treatment_id: int | None = None,
+    practitioner_id: int | None = None,
 ) -> dict[dt.date, list[dt.datetime]]:
     """``upcoming_free_slots`` through the cache, for the rules ``current_rules`` gives:
     today's free times, less those now inside the notice period. ``version``: the rules
@@ -318,15 +339,22 @@ def current_free_slots(
     rules_version, bookings_version = version or versions(RULES_VERSION, BOOKINGS_VERSION)
     key = (
         f"bookings:free:{rules_version}:{bookings_version}:{today.isoformat()}:"
-        f"{treatment_id or 'any'}"
+        f"{treatment_id or 'any'}:{practitioner_id or 'any'}"
     )
 
     def build():
         start, end = window(rules, now)
         busy = load_busy(rules, start, end)
-        return free_slots(rules, busy, now=now, earliest=start, treatment_id=treatment_id)
+        return free_slots(
+            rules,
+            busy,
+            now=now,
+            earliest=start,
+            treatment_id=treatment_id,
+            practitioner_id=practitioner_id,
+        )
 
-    slot = f"bookings:free:{treatment_id or 'any'}"
+    slot = f"bookings:free:{treatment_id or 'any'}:{practitioner_id or 'any'}"
     return without_notice(shared_value(slot, key, build, CACHE_TIMEOUT), rules, now=now)
 
 

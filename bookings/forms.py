@@ -35,6 +35,7 @@ class TreatmentOption:
     name: str
     questions: list[ScreeningQuestion] = field(default_factory=list)
     name_in_sentence: str = ""
+    patients_choose_practitioner: bool = False
 
     @property
     def in_sentence(self) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import availability, selectors, whatsapp
+from bookings import availability, selectors, staffing, whatsapp
 from bookings.emails import aftercare_for
 from bookings.forms import BookingForm, ScreeningAgainForm, parse_day, parse_slot
 from bookings.links import ManageLinkError, consultation_for_token, manage_token
@@ -121,8 +121,14 @@ def manage_cancel(request, consultation):
 
 
 def _other_times(consultation: Consultation, rules, *, now: dt.datetime) -> dict:
-    """The free times, less the patient's own (it is not "another" time)."""
-    slots = availability.current_free_slots(rules, now=now, treatment_id=consultation.treatment_id)
+    """The free times, less the patient's own (it is not "another" time): those of the
+    practitioner they asked for, if they chose one."""
+    slots = availability.current_free_slots(
+        rules,
+        now=now,
+        treatment_id=consultation.treatment_id,
+        practitioner_id=consultation.practitioner_id if consultation.practitioner_chosen else None,
+    )
     for day in list(slots):
         slots[day] = [s for s in slots[day] if s != consultation.starts_at]
         if not slots[day]:
@@ -261,11 +267,22 @@ def manage_next(request, consultation):
         return _page(request, consultation, no_next=True)
     now = timezone.now()
     rules = availability.current_rules()
-    slots = _in_window(
-        availability.current_free_slots(rules, now=now, treatment_id=consultation.treatment_id),
-        window,
-    )
     source = request.POST if request.method == "POST" else request.GET
+    # The practitioner who saw them last is offered first, where patients may choose.
+    chosen = staffing.chosen_practitioner(
+        rules.practitioners, option, source.get("practitioner", str(consultation.practitioner_id))
+    )
+
+    def free_times():
+        slots = availability.current_free_slots(
+            rules,
+            now=now,
+            treatment_id=consultation.treatment_id,
+            practitioner_id=chosen[0] if chosen else None,
+        )
+        return _in_window(slots, window)
+
+    slots = free_times()
     day = parse_day(source.get("date"))
     if day not in slots:
         day = None
@@ -301,16 +318,12 @@ def manage_next(request, consultation):
                         idempotency_key=form.cleaned_data["token"],
                         rules=rules,
                         now=now,
+                        practitioner_id=chosen[0] if chosen else None,
                     )
                 except SlotUnavailable:
                     taken = True
                     form.add_error("slot", "Sorry, someone booked that time a moment ago.")
-                    slots = _in_window(
-                        availability.current_free_slots(
-                            rules, now=now, treatment_id=consultation.treatment_id
-                        ),
-                        window,
-                    )
+                    slots = free_times()
                 else:
                     url = reverse("bookings:manage", args=[manage_token(result.consultation)])
                     return redirect(url + "?done=booked")
@@ -340,6 +353,8 @@ def manage_next(request, consultation):
             "form": form,
             "taken": taken,
             "selected_slot": request.POST.get("slot", ""),
+            "chosen": chosen,
+            "can_choose": bool(staffing.practitioner_choices(rules.practitioners, option)),
         },
         status=400 if form is not None and form.is_bound else 200,
     )

@@ -44,13 +44,21 @@ def load_treatments() -> dict[str, TreatmentOption]:
             "slug",
             "name",
             "name_in_sentence",
+            "patients_choose_practitioner",
             *(f"contraindications__{name}" for name in QUESTION_FIELDS),
         )
     )
     options: dict[str, TreatmentOption] = {}
-    for pk, slug, name, in_sentence, *question in rows:
+    for pk, slug, name, in_sentence, choose, *question in rows:
         option = options.setdefault(
-            slug, TreatmentOption(pk=pk, slug=slug, name=name, name_in_sentence=in_sentence)
+            slug,
+            TreatmentOption(
+                pk=pk,
+                slug=slug,
+                name=name,
+                name_in_sentence=in_sentence,
+                patients_choose_practitioner=choose,
+            ),
         )
         contraindication_pk, _name, text, *_ = question
         # A contraindication without a question is covered elsewhere on the form (age).
@@ -102,6 +110,29 @@ def questions_to_ask_again(consultation: Consultation, day: dt.date) -> list[Scr
 
 
 # --- Free times for staff ----------------------------------------------------------------
+
+
+def practitioners_free_for(consultation: Consultation) -> list:
+    """The other practitioners who could see this consultation's patient at its time:
+    they perform the treatment, work then, are not away and are free (two queries)."""
+    from bookings import staffing
+    from bookings.models import Practitioner
+
+    rules = availability.load_rules()
+    busy = availability.busy_around(rules, consultation.starts_at, exclude_pk=consultation.pk)
+    found = staffing.who_is_free(
+        rules.practitioners,
+        (),
+        availability.busy_index(rules, busy),
+        consultation.starts_at,
+        treatment_id=consultation.treatment_id,
+    )
+    pks = [
+        person.pk
+        for person in (found[0] if found else ())
+        if person.pk != consultation.practitioner_id
+    ]
+    return list(Practitioner.objects.filter(pk__in=pks))
 
 
 def staff_free_times(consultation: Consultation, *, days: int = 28) -> list:

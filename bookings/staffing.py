@@ -153,6 +153,27 @@ def who_is_free(
     return free, room
 
 
+def practitioner_choices(staff: Iterable[Staff], treatment) -> list[tuple[int, str]]:
+    """(pk, name) of the practitioners a patient may ask for, for a treatment that lets
+    them choose and has more than one who performs it; otherwise none."""
+    if treatment is None or not getattr(treatment, "patients_choose_practitioner", False):
+        return []
+    people = [
+        (person.pk, person.name)
+        for person in staff
+        if person.active and person.pk is not None and person.performs(treatment.pk)
+    ]
+    return people if len(people) > 1 else []
+
+
+def chosen_practitioner(staff: Iterable[Staff], treatment, value) -> tuple[int, str] | None:
+    """The practitioner asked for in a form or link (``value``: their pk as text), if
+    they are one the patient may choose; otherwise the first available (None)."""
+    if not isinstance(value, str) or not value.isdigit():
+        return None
+    return next((c for c in practitioner_choices(staff, treatment) if str(c[0]) == value), None)
+
+
 def choose(free: list[Staff], booked_that_day: dict[int | None, int]) -> Staff:
     """First available: the one with the fewest consultations that day, then the
     longest serving."""

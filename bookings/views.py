@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from bookings import availability, patients, selectors, whatsapp
+from bookings import availability, patients, selectors, staffing, whatsapp
 from bookings.forms import (
     BookingForm,
     parse_day,
@@ -84,6 +84,9 @@ def book(request):
     treatment = treatments.get(slug) if isinstance(slug, str) else None
     if treatment is None and request.method == "GET" and len(treatments) == 1:
         treatment = next(iter(treatments.values()))
+    chosen = staffing.chosen_practitioner(
+        rules.practitioners, treatment, source.get("practitioner")
+    )
 
     if request.method == "POST":
         return _submit(
@@ -93,6 +96,7 @@ def book(request):
             treatment=treatment,
             now=now,
             content_version=content_version,
+            chosen=chosen,
         )
 
     slots = availability.current_free_slots(
@@ -100,6 +104,7 @@ def book(request):
         now=now,
         version=(rules_version, bookings_version),
         treatment_id=treatment.pk if treatment is not None else None,
+        practitioner_id=chosen[0] if chosen else None,
     )
     day = parse_day(request.GET.get("date"))
     day_unavailable = day is not None and day not in slots
@@ -124,6 +129,8 @@ def book(request):
         form=form,
         day_unavailable=day_unavailable,
         needs_treatment=bool(request.GET.get("date")) and treatment is None,
+        practitioners=staffing.practitioner_choices(rules.practitioners, treatment),
+        chosen=chosen,
     )
 
 
@@ -158,12 +165,19 @@ def _first_step(request, *, rules, now, version):
             version=(rules_version, bookings_version),
             treatment_id=treatment.pk if treatment is not None else None,
         )
-        return _page(request, treatments=treatments, treatment=treatment, day=None, slots=slots)
+        return _page(
+            request,
+            treatments=treatments,
+            treatment=treatment,
+            day=None,
+            slots=slots,
+            practitioners=staffing.practitioner_choices(rules.practitioners, treatment),
+        )
 
     return serve_cached(request, key, build, timeout=availability.CACHE_TIMEOUT)
 
 
-def _submit(request, *, rules, treatments, treatment, now, content_version):
+def _submit(request, *, rules, treatments, treatment, now, content_version, chosen=None):
     if treatment is None:
         slots = availability.current_free_slots(rules, now=now)
         return _page(
@@ -196,6 +210,7 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
                 rules=rules,
                 now=now,
                 privacy_notice=PrivacyNotice.current(now=now, version=content_version),
+                practitioner_id=chosen[0] if chosen else None,
             )
         except SlotUnavailable:
             taken = True
@@ -214,15 +229,20 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
 
     # Show the form again with the times free now: that day's, or the next ones.
     try:
-        slots = availability.current_free_slots(rules, now=now, treatment_id=treatment.pk)
+        slots = availability.current_free_slots(
+            rules,
+            now=now,
+            treatment_id=treatment.pk,
+            practitioner_id=chosen[0] if chosen else None,
+        )
     except DATABASE_UNREACHABLE as exc:
         return _not_saved(
             request, treatments=treatments, treatment=treatment, form=form, exception=exc
         )
-    chosen = parse_slot(request.POST.get("slot", ""))
+    picked = parse_slot(request.POST.get("slot", ""))
     day = (
-        timezone.localdate(chosen, availability.clinic_tz())
-        if chosen
+        timezone.localdate(picked, availability.clinic_tz())
+        if picked
         else parse_day(request.POST.get("date"))
     )
     if day in slots:
@@ -240,6 +260,8 @@ def _submit(request, *, rules, treatments, treatment, now, content_version):
         slots=slots,
         form=form,
         taken=taken,
+        practitioners=staffing.practitioner_choices(rules.practitioners, treatment),
+        chosen=chosen,
     )
 
 

@@ -123,6 +123,7 @@ class TreatmentAdmin(admin.ModelAdmin):
             },
         ),
         ("Photo", {"fields": ["hero_image", "hero_image_alt", "hero_preview"]}),
+        ("Booking", {"fields": ["patients_choose_practitioner"]}),
         (
             "Facts shown on the overview",
             {

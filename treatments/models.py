@@ -96,6 +96,12 @@ class Treatment(models.Model):
         help_text="Shortest usual gap between sessions, in weeks (0 if a single session).",
     )
     weeks_between_max = models.PositiveSmallIntegerField(default=0)
+    patients_choose_practitioner = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Let patients ask for a named practitioner when they book (otherwise the "
+        "first available sees them).",
+    )
     downtime = models.CharField(max_length=300, help_text="What recovery usually looks like.")
     results_timeline = models.CharField(
         max_length=300, help_text="When changes may be seen. Never promise a result."

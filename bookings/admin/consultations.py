@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from bookings import records, services
-from bookings.admin import phone_booking, reports, transitions, views
+from bookings.admin import agenda, phone_booking, reports, transitions, views
 from bookings.admin.filters import NextSessionOverdueFilter, WhenFilter
 from bookings.admin.forms import NoteForm
 from bookings.admin.paginators import EstimatedCountPaginator, is_short
@@ -271,7 +271,7 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
 
         info = "bookings_consultation"
         return [
-            path("agenda/", wrap(views.agenda), name=f"{info}_agenda"),
+            path("agenda/", wrap(agenda.agenda), name=f"{info}_agenda"),
             path("export/", wrap(views.export_view), name=f"{info}_export"),
             path("calendar-feed/", wrap(views.feed_settings), name=f"{info}_calendar_feed"),
             path("reports/", wrap(reports.reports_view), name=f"{info}_reports"),
@@ -286,6 +286,11 @@ class ConsultationAdmin(ConsultationRecordDisplay, admin.ModelAdmin):
                 "<int:pk>/reschedule/",
                 wrap(transitions.reschedule_view),
                 name=f"{info}_reschedule",
+            ),
+            path(
+                "<int:pk>/reassign/",
+                wrap(transitions.reassign_view),
+                name=f"{info}_reassign",
             ),
             path("<int:pk>/note/", self.admin_site.admin_view(self.note_view), name=f"{info}_note"),
             *super().get_urls(),

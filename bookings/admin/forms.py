@@ -49,6 +49,21 @@ class RescheduleForm(forms.Form):
         return dt.datetime.fromisoformat(self.cleaned_data["starts_at"])
 
 
+class ReassignForm(forms.Form):
+    """Another practitioner, of those free at the consultation's time."""
+
+    practitioner = forms.ModelChoiceField(queryset=None, label="Who sees the patient instead")
+    note = forms.CharField(max_length=200, required=False, label="Note for the history")
+
+    def __init__(self, *args, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        from bookings.models import Practitioner
+
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+            pk__in=[p.pk for p in practitioners]
+        )
+
+
 class EmailForm(forms.Form):
     email = forms.EmailField(label="Patient's email address", max_length=254)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bookings import availability
 from bookings.emails import consultation_context
-from bookings.models import Consultation
+from bookings.models import Consultation, Practitioner
 from treatments.models import Treatment
 
 Status = Consultation.Status
@@ -25,6 +25,7 @@ PREVIEWS = {
     "consultation_confirmed": ("Confirmed", Status.CONFIRMED),
     "consultation_reminder": ("Reminder with preparation advice", Status.CONFIRMED),
     "consultation_rescheduled": ("Moved to another time", Status.CONFIRMED),
+    "consultation_reassigned": ("Another practitioner than the one asked for", Status.CONFIRMED),
     "consultation_cancelled": ("Cancelled", Status.CANCELLED),
     "consultation_declined": ("Declined", Status.DECLINED),
     "consultation_reinstated": ("Back in the diary", Status.PENDING),
@@ -57,6 +58,7 @@ def sample_consultation(status: str) -> Consultation:
         contact_preference=Consultation.ContactPreference.WHATSAPP,
         consent_version="sample",
         consented_at=start,
+        practitioner=Practitioner(display_name="Dr Sample Instead"),
     )
 
 
@@ -66,7 +68,11 @@ def render_preview(name: str) -> tuple[str, str]:
     if name not in PREVIEWS:
         raise Http404("No such email")
     consultation = sample_consultation(PREVIEWS[name][1])
-    context = consultation_context(consultation)
+    context = {
+        **consultation_context(consultation),
+        # Made-up names, as for the patient: no real practitioner is shown either.
+        "previous_practitioner": Practitioner(display_name="Dr Sample Asked-For"),
+    }
     text = render_to_string(f"emails/{name}.txt", context)
     try:
         html = render_to_string(f"emails/{name}.html", context)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import availability, selectors, services
-from bookings.admin.forms import CancelForm, RescheduleForm
+from bookings.admin.forms import CancelForm, ReassignForm, RescheduleForm
 from bookings.models import Consultation
 
 
@@ -267,5 +267,43 @@ def reschedule_view(request, pk, *, model_admin):
             "original": consultation,
             "current": timezone.localtime(consultation.starts_at, availability.clinic_tz()),
             "has_choices": any(times for _, times in choices),
+        },
+    )
+
+
+def reassign_view(request, pk, *, model_admin):
+    """Give the consultation to another practitioner free at its time (the service
+    checks again under the day's lock)."""
+    consultation = consultation_or_404(request, pk, model_admin)
+    if not model_admin.has_change_permission(request, consultation):
+        raise PermissionDenied
+    free = selectors.practitioners_free_for(consultation)
+    form = ReassignForm(request.POST or None, practitioners=free)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.consultation_reassign(
+                consultation=consultation,
+                practitioner=form.cleaned_data["practitioner"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except services.BookingError as exc:
+            form.add_error("practitioner", str(exc))
+        else:
+            message = f"Reassigned to {moved.practitioner}"
+            model_admin.log_change(request, moved, message)
+            model_admin.message_user(request, f"{moved.reference}: {message}.", messages.SUCCESS)
+            return back_to(moved)
+    return TemplateResponse(
+        request,
+        "admin/bookings/consultation/reassign.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": f"Reassign {consultation.reference}",
+            "form": form,
+            "original": consultation,
+            "current": timezone.localtime(consultation.starts_at, availability.clinic_tz()),
+            "has_choices": bool(free),
         },
     )

@@ -1,11 +1,10 @@
-"""Back-office pages beside the consultation admin: the day's agenda with its WhatsApp
-messages and reminders, the CSV export, staff calendar feeds. The admin pages are wired in ``ConsultationAdmin.get_urls`` under
+"""Back-office pages beside the consultation admin: WhatsApp on one consultation, the
+CSV export, staff calendar feeds (the agenda is in ``agenda``). The admin pages are wired in ``ConsultationAdmin.get_urls`` under
 ``admin_site.admin_view`` (sign-in, second factor, never cached); the feed itself is a
 public address (``bookings:calendar_feed``) whose only key is its long random token."""
 
 import csv
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,166 +18,12 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from bookings import availability, services, waitlist, whatsapp
+from bookings import availability, services, whatsapp
 from bookings.calendar import staff_feed
-from bookings.models import Consultation, StaffCalendarFeed
-from bookings.reminders import reminded_by_whatsapp
+from bookings.models import Consultation, Practitioner, StaffCalendarFeed
 from clinic.spreadsheet import csv_safe
 
 FEED_DAYS_AHEAD = 90
-
-
-# --- Agenda ----------------------------------------------------------------------------
-
-
-@dataclass
-class AgendaRow:
-    starts_at: dt.datetime
-    free: int | None = None  # None: not one of the day's bookable times
-    consultations: list[Consultation] = field(default_factory=list)
-
-
-@dataclass
-class AgendaDay:
-    date: dt.date
-    closed: bool
-    rows: list[AgendaRow]
-    # Today's and tomorrow's confirmed patients whose reminder is reception's to send
-    # by WhatsApp and is not sent yet (see bookings.reminders).
-    to_remind: list[Consultation] = field(default_factory=list)
-    # Open waitlist entries covering the day, and times held for them (bookings.waitlist).
-    waiting: int = 0
-    held: int = 0
-
-    @property
-    def free_total(self) -> int:
-        return sum(row.free or 0 for row in self.rows)
-
-    @property
-    def booked(self) -> int:
-        return sum(
-            1
-            for row in self.rows
-            for c in row.consultations
-            if c.status in Consultation.ACTIVE_STATUSES
-        )
-
-
-def parse_day(value: str | None, today: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else today
-    except ValueError:
-        return today
-
-
-def agenda_days(first: dt.date, count: int, *, now: dt.datetime) -> list[AgendaDay]:
-    """The clinic's days from ``first``: every bookable time with its free places and the
-    consultations (any status) starting then. Four queries whatever the span."""
-    tz = availability.clinic_tz()
-    rules = availability.load_rules(today=first)
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(first + dt.timedelta(days=count), dt.time.min, tzinfo=tz)
-    busy = availability.busy_index(rules, availability.load_busy(rules, start, end))
-    consultations = list(
-        Consultation.objects.filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("treatment", "practitioner")
-        .order_by("starts_at", "practitioner__serving_since", "pk")
-    )
-    days = []
-    for offset in range(count):
-        day = first + dt.timedelta(days=offset)
-        closed = availability.is_closed(rules, day)
-        rows: dict[dt.datetime, AgendaRow] = {}
-        if not closed:
-            for slot in availability.day_starts(rules, day):
-                found = availability.who_is_free(
-                    rules.practitioners, rules.rooms, busy, slot, treatment_id=None
-                )
-                free = len(found[0]) if found and slot > now else 0
-                rows[slot] = AgendaRow(starts_at=slot, free=free)
-        for consultation in consultations:
-            local = timezone.localtime(consultation.starts_at, tz)
-            if local.date() == day:
-                rows.setdefault(local, AgendaRow(starts_at=local)).consultations.append(
-                    consultation
-                )
-        days.append(AgendaDay(date=day, closed=closed, rows=[rows[k] for k in sorted(rows)]))
-    return days
-
-
-def agenda_messages(consultation: Consultation, *, remind: bool) -> list[tuple[str, str]]:
-    """The WhatsApp message a row of the agenda offers: the one its status calls for (the
-    reminder for a patient still to remind). A completed consultation's aftercare reads
-    the patient's course, several queries each, so it is offered on the consultation's
-    own page instead, and the agenda's query count stays the same however full the day."""
-    if consultation.status == Consultation.Status.COMPLETED:
-        return []
-    if consultation.status == Consultation.Status.CONFIRMED:
-        chosen = whatsapp.REMINDER if remind else whatsapp.CONFIRMATION
-        return whatsapp.messages_for(consultation, templates=[chosen[0]])
-    return whatsapp.messages_for(consultation)
-
-
-def add_messages(days: list[AgendaDay], *, today: dt.date, now: dt.datetime) -> None:
-    """Each consultation's WhatsApp message (``whatsapp_messages``), and today's and
-    tomorrow's patients still to remind by WhatsApp. Nothing is read from the database."""
-    for day in days:
-        reminding = today <= day.date <= today + dt.timedelta(days=1)
-        for row in day.rows:
-            for consultation in row.consultations:
-                remind = (
-                    reminding
-                    and consultation.status == Consultation.Status.CONFIRMED
-                    and consultation.reminder_sent_at is None
-                    and consultation.starts_at > now
-                    and reminded_by_whatsapp(consultation)
-                )
-                if remind:
-                    day.to_remind.append(consultation)
-                consultation.whatsapp_messages = agenda_messages(consultation, remind=remind)
-
-
-def agenda(request, model_admin):
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    now = timezone.now()
-    today = timezone.localdate(now, availability.clinic_tz())
-    span = "week" if request.GET.get("span") == "week" else "day"
-    day = parse_day(request.GET.get("date"), today)
-    if span == "week":
-        day -= dt.timedelta(days=day.weekday())  # weeks start on Monday
-        count, step = 7, dt.timedelta(days=7)
-    else:
-        count, step = 1, dt.timedelta(days=1)
-    days = agenda_days(day, count, now=now)
-    add_messages(days, today=today, now=now)
-    waitlist.add_agenda_counts(days)
-    url = reverse("admin:bookings_consultation_agenda")
-
-    def link(date: dt.date, span: str = span) -> str:
-        return f"{url}?date={date.isoformat()}" + ("&span=week" if span == "week" else "")
-
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": (
-            f"Week of {day:%a %d %b %Y}" if span == "week" else f"Agenda for {day:%A %d %b %Y}"
-        ),
-        "days": days,
-        "span": span,
-        "today": today,
-        "previous_url": link(day - step),
-        "next_url": link(day + step),
-        "today_url": link(today),
-        "day_url": link(day, "day"),
-        "week_url": link(day, "week"),
-        "can_change": model_admin.has_change_permission(request),
-        "can_record": model_admin.has_record_attendance_permission(request),
-        "can_add": model_admin.has_add_permission(request),
-        "tomorrow_url": link(today + dt.timedelta(days=1), "day"),
-        "here": request.get_full_path(),
-    }
-    return TemplateResponse(request, "admin/bookings/consultation/agenda.html", context)
 
 
 # --- WhatsApp on one consultation -------------------------------------------------------
@@ -313,8 +158,15 @@ def feed_settings(request, model_admin):
         action = request.POST.get("do")
         with transaction.atomic():
             if action in ("create", "regenerate"):
+                # A clinician's feed is their own diary unless they ask for the clinic's.
+                own = Practitioner.objects.filter(user=request.user).first()
+                whole = request.POST.get("whole_clinic") == "on" or (
+                    action == "regenerate" and feed is not None and feed.practitioner_id is None
+                )
                 StaffCalendarFeed.objects.filter(user=request.user).delete()
-                StaffCalendarFeed.objects.create(user=request.user)
+                StaffCalendarFeed.objects.create(
+                    user=request.user, practitioner=None if whole else own
+                )
                 model_admin.message_user(
                     request,
                     "Your new calendar address is below. Any old address no longer works.",
@@ -328,6 +180,7 @@ def feed_settings(request, model_admin):
         "opts": model_admin.model._meta,
         "title": "My calendar feed",
         "feed": feed,
+        "own_practitioner": Practitioner.objects.filter(user=request.user).first(),
         "url": feed_url(request, feed) if feed else "",
         "days_ahead": FEED_DAYS_AHEAD,
     }
@@ -358,6 +211,7 @@ def calendar_feed(request, token: str):
             status__in=Consultation.ACTIVE_STATUSES,
             ends_at__gte=now,
             starts_at__lt=now + dt.timedelta(days=FEED_DAYS_AHEAD),
+            **({"practitioner_id": feed.practitioner_id} if feed.practitioner_id else {}),
         )
         .select_related("treatment")
         .order_by("starts_at", "pk")

@@ -18,6 +18,14 @@ class StaffCalendarFeed(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    practitioner = models.ForeignKey(
+        "bookings.Practitioner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Only this practitioner's consultations; empty: the whole clinic's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

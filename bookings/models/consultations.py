@@ -51,6 +51,7 @@ class Consultation(models.Model):
         "no_show": (Status.CONFIRMED,),
         "reinstate": (Status.CANCELLED, Status.DECLINED, Status.NO_SHOW),
         "reschedule": (Status.PENDING, Status.CONFIRMED),
+        "reassign": (Status.PENDING, Status.CONFIRMED),
     }
 
     class ContactPreference(models.TextChoices):
@@ -88,6 +89,11 @@ class Consultation(models.Model):
         blank=True,
         related_name="consultations",
         help_text="Who sees the patient. Reception changes it with “Reassign”.",
+    )
+    practitioner_chosen = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The patient asked for this practitioner (rather than the first available).",
     )
     room = models.ForeignKey(
         "bookings.Room",

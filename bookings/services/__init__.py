@@ -43,6 +43,7 @@ from bookings.services.status import (
     consultation_confirm,
     consultation_decline,
     consultation_mark_no_show,
+    consultation_reassign,
     consultation_reinstate,
     consultation_reschedule,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "consultation_record_screening",
     "consultation_reinstate",
     "consultation_request",
+    "consultation_reassign",
     "consultation_reschedule",
     "refresh_all_courses",
     "refresh_course",

@@ -16,9 +16,7 @@ from bookings.models import (
     Consultation,
     ConsultationEvent,
     OutboundEmail,
-    WaitlistOffer,
 )
-from bookings.staffing import Busy
 
 Status = Consultation.Status
 
@@ -125,22 +123,12 @@ def free_place(
     room for a consultation at ``starts_at``, with what is taken counted by the overlap
     query the free times use. Raises SlotUnavailable when nobody or no room is free.
 
-    One query for what overlaps (consultations and held times together), and one for
-    the day's bookings when more than one practitioner is free."""
-    end = starts_at + rules.length + rules.buffer
-    overlapping = Consultation.objects.filter(availability.overlapping(rules, starts_at, end))
+    One query for what overlaps (``availability.busy_around``), and one for the day's
+    bookings when more than one practitioner is free."""
     day_bookings = Consultation.objects.filter(status__in=Consultation.ACTIVE_STATUSES)
     if exclude_pk is not None:
-        overlapping = overlapping.exclude(pk=exclude_pk)
         day_bookings = day_bookings.exclude(pk=exclude_pk)
-    holds = WaitlistOffer.objects.filter(availability.holding(rules, starts_at, end))
-    fields = ("starts_at", "ends_at", "practitioner_id", "room_id")
-    taken = [
-        Busy(start, finish, 1, practitioner, room)
-        for start, finish, practitioner, room in overlapping.values_list(*fields)
-        .order_by()
-        .union(holds.values_list(*fields).order_by(), all=True)
-    ]
+    taken = availability.busy_around(rules, starts_at, exclude_pk=exclude_pk)
     found = staffing.who_is_free(
         rules.practitioners,
         rules.rooms,

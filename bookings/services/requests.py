@@ -81,6 +81,7 @@ def consultation_request(
     screening_later: bool = False,
     allow_inside_notice: bool = False,
     practitioner_id: int | None = None,
+    practitioner_chosen: bool | None = None,
 ) -> RequestResult:
     """A patient asks for a consultation: hold the time (status pending).
 
@@ -107,7 +108,8 @@ def consultation_request(
       Capacity, closures, opening hours and the days ahead still apply.
 
     ``practitioner_id``: the practitioner asked for; without it the first available is
-    booked (``common.free_place``).
+    booked (``common.free_place``). The patient is taken to have chosen them unless
+    ``practitioner_chosen`` says otherwise (a time held for the waitlist is someone's).
     """
     if source not in Source.values:
         raise ValueError(f"Unknown source: {source!r}")
@@ -148,6 +150,9 @@ def consultation_request(
         consented_at=now,
         idempotency_key=idempotency_key,
         source=source,
+        practitioner_chosen=(
+            practitioner_id is not None if practitioner_chosen is None else practitioner_chosen
+        ),
     )
     for _attempt in range(REFERENCE_ATTEMPTS):
         try:

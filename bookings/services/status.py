@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import availability
-from bookings.emails import save_and_send_after_commit
-from bookings.models import Consultation, ConsultationNote
+from bookings.emails import consultation_context, queue_email, save_and_send_after_commit
+from bookings.models import Consultation, ConsultationNote, Practitioner
 from bookings.services.common import (
     ScreeningAnswer,
     SlotUnavailable,
     Status,
     TransitionNotAllowed,
+    free_place,
     lock_day,
     locked,
     log_event,
@@ -270,6 +271,61 @@ def consultation_reschedule(
         save_and_send_after_commit(
             patient_emails(current, "consultation_rescheduled", "Your consultation has moved")
         )
+    return refresh(consultation, current)
+
+
+def consultation_reassign(
+    *,
+    consultation: Consultation,
+    practitioner: Practitioner,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+) -> Consultation:
+    """Give a pending or confirmed consultation to another practitioner free at its time
+    (``SlotUnavailable`` otherwise), under the day's lock; the time and the room stay.
+    The history says who from and to; a patient who had asked for the practitioner they
+    lose is emailed. The same practitioner is a no-op."""
+    with transaction.atomic():
+        lock_day(timezone.localdate(consultation.starts_at, availability.clinic_tz()))
+        current = locked(consultation)
+        if current.practitioner_id == practitioner.pk:
+            return refresh(consultation, current)
+        if current.status not in Consultation.ALLOWED_FROM["reassign"]:
+            raise TransitionNotAllowed(
+                f"A consultation that is {current.get_status_display().lower()} cannot be "
+                "reassigned."
+            )
+        rules = availability.load_rules()
+        free_place(
+            rules,
+            current.starts_at,
+            treatment_id=current.treatment_id,
+            practitioner_id=practitioner.pk,
+            exclude_pk=current.pk,
+        )
+        before = current.practitioner
+        had_chosen = current.practitioner_chosen
+        current.practitioner = practitioner
+        current.practitioner_chosen = False
+        current.save(update_fields=["practitioner", "practitioner_chosen", "updated_at"])
+        availability.bookings_changed()
+        moved = f"Reassigned from {before or 'nobody'} to {practitioner}."
+        log_event(current, previous=current.status, actor=actor, note=f"{moved} {note}".strip())
+        if had_chosen and before is not None and current.email:
+            save_and_send_after_commit(
+                [
+                    queue_email(
+                        to=current.email,
+                        subject=f"Who will see you has changed ({current.reference})",
+                        template="consultation_reassigned",
+                        context={
+                            **consultation_context(current),
+                            "previous_practitioner": before,
+                        },
+                        consultation=current,
+                    )
+                ]
+            )
     return refresh(consultation, current)
 
 

@@ -325,6 +325,7 @@ def waitlist_offer_accept(
             idempotency_key=idempotency_key,
             now=now,
             practitioner_id=current.practitioner_id,
+            practitioner_chosen=False,
         )
         current.consultation = result.consultation
         current.save(update_fields=["consultation"])

@@ -242,3 +242,43 @@ def test_a_resubmitted_request_finds_the_first_without_a_database_error(
     assert first.created and not again.created and not other_time.created
     assert again.consultation.pk == other_time.consultation.pk == first.consultation.pk
     assert Consultation.objects.count() == 1
+
+
+def test_two_reassignments_to_one_free_practitioner_at_once_give_them_one(
+    treatment, privacy_notice, booking_rules, first_free
+):
+    """Two receptionists hand two patients at the same time to the one practitioner
+    still free then: exactly one succeeds, the other is told that time is taken."""
+    from tests.factories import PractitionerFactory
+
+    start = first_free()
+    PractitionerFactory(), PractitionerFactory()
+    one = patient_request(treatment, start, email="one@example.com").consultation
+    two = patient_request(treatment, start, email="two@example.com").consultation
+    free = patient_request(treatment, start, email="three@example.com").consultation
+    target = free.practitioner
+    services.consultation_cancel(consultation=free, reason="Cannot come")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def reassign(consultation):
+        try:
+            barrier.wait(timeout=30)
+            services.consultation_reassign(consultation=consultation, practitioner=target)
+            outcome = "moved"
+        except services.SlotUnavailable:
+            outcome = "taken"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=reassign, args=(c,)) for c in (one, two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["moved", "taken"]
+    holders = Consultation.objects.filter(practitioner=target, status="pending")
+    assert holders.count() == 1

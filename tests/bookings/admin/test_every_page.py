@@ -15,6 +15,7 @@ from bookings.models import (
     Consultation,
     ErasureLog,
     OutboundEmail,
+    Room,
     StaffCalendarFeed,
 )
 from bookings.records import record_access
@@ -45,6 +46,8 @@ EVERY_MODEL = {
     "bookings.ConsultationAccess",
     "bookings.ErasureLog",
     "bookings.WaitlistEntry",
+    "bookings.Practitioner",
+    "bookings.Room",
 }
 
 # What each role may open (changelist and change page) and add; everything else is 403.
@@ -74,6 +77,8 @@ MAY_ADD = {
         "treatments.Treatment",
         "treatments.Question",
         "bookings.Closure",
+        "bookings.Practitioner",
+        "bookings.Room",
     },
     "Reception": {"bookings.Closure", "bookings.Consultation"},
     "Clinicians": set(),
@@ -99,6 +104,7 @@ def one_of_each(consultation, treatment, privacy_notice, admin_client):
     record_access(owner, consultation)
     ErasureLog(actor=owner, consultations=1).save()
     StaffCalendarFeed.objects.create(user=owner)
+    Room.objects.create(name="Laser room").treatments.set([treatment])
     waitlist_join(
         treatment=treatment,
         first_day=consultation.starts_at.date(),

@@ -48,7 +48,7 @@ def test_the_agenda_lists_the_day_with_free_places(as_role, booking, first_free)
 
 
 def test_the_agenda_counts_free_places(booking_rules, booking):
-    from bookings.admin.views import agenda_days
+    from bookings.admin.agenda import agenda_days
 
     consultation = booking(0)
     local = timezone.localtime(consultation.starts_at, KARACHI)
