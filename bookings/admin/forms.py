@@ -106,10 +106,27 @@ class PickTreatmentDayForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, treatments: dict, days: list[tuple[str, str]], **kwargs):
+    def __init__(
+        self,
+        *args,
+        treatments: dict,
+        days: list[tuple[str, str]],
+        practitioners: list[tuple[int, str]] = (),
+        **kwargs,
+    ):
+        """``practitioners``: whom the caller may ask for (a choice only with two or more)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.treatments = treatments
+        if len(practitioners) > 1:
+            self.fields["practitioner"] = forms.TypedChoiceField(
+                label="With",
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "First available"), *practitioners],
+                error_messages={"invalid_choice": "Choose someone from the list."},
+            )
         self.fields["treatment"].choices = [("", "Choose…")] + [
             (key, option.name) for key, option in treatments.items()
         ]

@@ -42,14 +42,22 @@ def treatment_options() -> dict[str, TreatmentOption]:
 
 
 def staff_free_slots(
-    rules: availability.Rules, *, now: dt.datetime, treatment_id: int | None = None
+    rules: availability.Rules,
+    *,
+    now: dt.datetime,
+    treatment_id: int | None = None,
+    practitioner_id: int | None = None,
 ) -> dict:
     """Free times per day as staff may book them: the patients' free times and those
     inside the notice period, from now to the last day patients may book (one query)."""
     start, end = availability.window(rules, now)
     busy = availability.load_busy(rules, start, end)
     return availability.free_slots(
-        replace(rules, min_notice=dt.timedelta(0)), busy, now=now, treatment_id=treatment_id
+        replace(rules, min_notice=dt.timedelta(0)),
+        busy,
+        now=now,
+        treatment_id=treatment_id,
+        practitioner_id=practitioner_id,
     )
 
 
@@ -80,13 +88,31 @@ def add_view(request, *, model_admin):
     data = request.POST if request.method == "POST" else request.GET
     asked = treatments.get(data.get("treatment", ""))
     treatment_id = asked.pk if asked is not None else None
-    slots = staff_free_slots(rules, now=now, treatment_id=treatment_id)
+    # A caller may ask for anyone who performs the treatment.
+    people = [
+        (person.pk, person.name)
+        for person in rules.practitioners
+        if person.active and person.pk is not None and person.performs(treatment_id)
+    ]
+    wanted = data.get("practitioner", "")
+    practitioner_id = int(wanted) if wanted.isdigit() and int(wanted) in dict(people) else None
+    slots = staff_free_slots(
+        rules, now=now, treatment_id=treatment_id, practitioner_id=practitioner_id
+    )
     days = day_choices(slots, with_count=True)
     picked = "treatment" in data or "date" in data
-    pick = PickTreatmentDayForm(data if picked else None, treatments=treatments, days=days)
+    pick = PickTreatmentDayForm(
+        data if picked else None, treatments=treatments, days=days, practitioners=people
+    )
     if not picked and len(treatments) == 1:
         pick.initial["treatment"] = next(iter(treatments))
-    page = {"pick": pick, "rules": rules, "model_admin": model_admin}
+    page = {
+        "pick": pick,
+        "rules": rules,
+        "model_admin": model_admin,
+        "practitioner_id": practitioner_id,
+        "practitioner_name": dict(people).get(practitioner_id, ""),
+    }
     if request.method != "POST":
         if not pick.is_valid():
             return _render(request, **page, status=400 if picked else 200)
@@ -104,7 +130,9 @@ def add_view(request, *, model_admin):
     taken = False
     if form.is_valid():
         try:
-            result = _book(request, form, option, rules=rules, now=now)
+            result = _book(
+                request, form, option, rules=rules, now=now, practitioner_id=practitioner_id
+            )
         except services.SlotUnavailable:
             taken = True
             form.add_error(
@@ -112,7 +140,9 @@ def add_view(request, *, model_admin):
                 "That time was taken a moment ago (or is no longer free). Choose another "
                 "time: everything else you typed is still here.",
             )
-            slots = staff_free_slots(rules, now=now, treatment_id=treatment_id)
+            slots = staff_free_slots(
+                rules, now=now, treatment_id=treatment_id, practitioner_id=practitioner_id
+            )
         else:
             return _booked(request, model_admin, form, result)
     chosen = parse_slot(data.get("slot", ""))
@@ -124,7 +154,12 @@ def add_view(request, *, model_admin):
         None,
         treatments=treatments,
         days=days,
-        initial={"treatment": str(option.pk), "date": day.isoformat() if day else ""},
+        practitioners=people,
+        initial={
+            "treatment": str(option.pk),
+            "date": day.isoformat() if day else "",
+            "practitioner": practitioner_id,
+        },
     )
     return _render(
         request,
@@ -138,7 +173,7 @@ def add_view(request, *, model_admin):
     )
 
 
-def _book(request, form, option, *, rules, now) -> services.RequestResult:
+def _book(request, form, option, *, rules, now, practitioner_id) -> services.RequestResult:
     data = form.cleaned_data
     return services.consultation_request(
         treatment=Treatment.objects.get(pk=option.pk),
@@ -156,6 +191,7 @@ def _book(request, form, option, *, rules, now) -> services.RequestResult:
         confirm=data["confirm"],
         screening_later=form.screening_later,
         allow_inside_notice=True,
+        practitioner_id=practitioner_id,
     )
 
 

@@ -318,3 +318,30 @@ def test_a_phone_booking_and_an_online_booking_race_for_the_last_place(
             assert (phone_code, online_code) == (400, 302)
             assert "taken a moment ago" in phone_html
             assert 'value="Rabia Anwar"' in phone_html and 'value="0321 7654321"' in phone_html
+
+
+def test_reception_books_a_caller_with_the_practitioner_they_ask_for(
+    as_role, treatment, first_free, privacy_notice
+):
+    from tests.factories import PractitionerFactory
+
+    hina = PractitionerFactory(display_name="Dr Hina Qureshi")
+    client = as_role("Reception")
+    start = first_free()
+    day = timezone.localdate(start, availability.clinic_tz()).isoformat()
+    page = client.get(
+        reverse(ADD), {"treatment": treatment.pk, "date": day, "practitioner": hina.pk}
+    ).content.decode()
+    assert "Dr Hina Qureshi" in page and f'name="practitioner" value="{hina.pk}"' in page
+    response = client.post(
+        reverse(ADD), {**booking_data(treatment, start), "practitioner": str(hina.pk)}
+    )
+    assert response.status_code == 302
+    consultation = Consultation.objects.get()
+    assert (consultation.practitioner, consultation.practitioner_chosen) == (hina, True)
+    # Someone who does not exist, or nonsense, books the first available.
+    for n, value in enumerate(("999999", "abc")):
+        token = f"9d7c4a1e-2b3f-4c5d-8e9f-0a1b2c3d4e6{n}"
+        data = booking_data(treatment, first_free(1 + n), token=token)
+        assert client.post(reverse(ADD), {**data, "practitioner": value}).status_code == 302
+    assert Consultation.objects.filter(practitioner_chosen=False).count() == 2
