@@ -208,9 +208,10 @@ def test_reception_offers_a_free_time_by_hand(booking_rules, treatment, privacy_
     day = bookable_day(booking_rules)
     fill(booking_rules, day, treatment)
     entry = join(treatment, day, "Amna Ali")
-    free = availability.next_free(
-        availability.upcoming_free_slots(booking_rules, now=timezone.now()), limit=1
-    )[0]
+    # A time far enough ahead to be held for hours (the first free one may be tomorrow
+    # morning, which at night is too close to hold).
+    slots = availability.upcoming_free_slots(booking_rules, now=timezone.now())
+    free = availability.next_free({d: s for d, s in slots.items() if d >= day}, limit=1)[0]
     offer = services.waitlist_offer_by_hand(entry=entry, starts_at=free, actor=admin_user)
     assert (offer.offered_by, offer.starts_at) == (admin_user, free)
     with pytest.raises(services.BookingError):
