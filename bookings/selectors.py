@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from bookings import availability
+from bookings import availability, staffing
 from bookings.forms import ScreeningQuestion, TreatmentOption
-from bookings.models import Consultation
+from bookings.models import Consultation, Practitioner
 from clinic.page_cache import CONTENT_VERSION, shared_value, versions
 from treatments.models import Contraindication, Treatment
 
@@ -115,9 +115,6 @@ def questions_to_ask_again(consultation: Consultation, day: dt.date) -> list[Scr
 def practitioners_free_for(consultation: Consultation) -> list:
     """The other practitioners who could see this consultation's patient at its time:
     they perform the treatment, work then, are not away and are free (two queries)."""
-    from bookings import staffing
-    from bookings.models import Practitioner
-
     rules = availability.load_rules()
     busy = availability.busy_around(rules, consultation.starts_at, exclude_pk=consultation.pk)
     found = staffing.who_is_free(

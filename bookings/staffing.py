@@ -153,16 +153,21 @@ def who_is_free(
     return free, room
 
 
+def performers(staff: Iterable[Staff], treatment_id: int | None) -> list[tuple[int, str]]:
+    """(pk, name) of the practitioners taking bookings who perform the treatment."""
+    return [
+        (person.pk, person.name)
+        for person in staff
+        if person.active and person.pk is not None and person.performs(treatment_id)
+    ]
+
+
 def practitioner_choices(staff: Iterable[Staff], treatment) -> list[tuple[int, str]]:
     """(pk, name) of the practitioners a patient may ask for, for a treatment that lets
     them choose and has more than one who performs it; otherwise none."""
     if treatment is None or not getattr(treatment, "patients_choose_practitioner", False):
         return []
-    people = [
-        (person.pk, person.name)
-        for person in staff
-        if person.active and person.pk is not None and person.performs(treatment.pk)
-    ]
+    people = performers(staff, treatment.pk)
     return people if len(people) > 1 else []
 
 

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import availability, selectors, services
+from bookings import availability, selectors, services, staffing
 from bookings.admin.forms import PhoneBookingForm, PickTreatmentDayForm
 from bookings.forms import TreatmentOption, parse_day, parse_slot
 from bookings.models import Consultation
@@ -89,11 +89,7 @@ def add_view(request, *, model_admin):
     asked = treatments.get(data.get("treatment", ""))
     treatment_id = asked.pk if asked is not None else None
     # A caller may ask for anyone who performs the treatment.
-    people = [
-        (person.pk, person.name)
-        for person in rules.practitioners
-        if person.active and person.pk is not None and person.performs(treatment_id)
-    ]
+    people = staffing.performers(rules.practitioners, treatment_id)
     wanted = data.get("practitioner", "")
     practitioner_id = int(wanted) if wanted.isdigit() and int(wanted) in dict(people) else None
     slots = staff_free_slots(
