@@ -74,14 +74,20 @@ def entry_for_token(token: str) -> WaitlistEntry | None:
     pk = _pk(token, ENTRY_SALT, "w")
     if pk is None:
         return None
-    return WaitlistEntry.objects.select_related("treatment").filter(pk=pk).first()
+    return WaitlistEntry.objects.select_related("treatment", "practitioner").filter(pk=pk).first()
 
 
 def offer_for_token(token: str) -> WaitlistOffer | None:
     pk = _pk(token, OFFER_SALT, "o")
     if pk is None:
         return None
-    return WaitlistOffer.objects.select_related("entry__treatment").filter(pk=pk).first()
+    return (
+        WaitlistOffer.objects.select_related(
+            "entry__treatment", "entry__practitioner", "practitioner"
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 # --- Reads -----------------------------------------------------------------------------
@@ -91,6 +97,14 @@ def part_of_day(local: dt.datetime) -> str:
     if local.time() < dt.time(12):
         return "morning"
     return "afternoon" if local.time() < dt.time(17) else "evening"
+
+
+def practitioner_waited_for(rules: availability.Rules, entry: WaitlistEntry) -> int | None:
+    """The practitioner whose times the entry waits for; anyone's (None) once that
+    practitioner no longer takes bookings, so the patient is not left waiting for nobody."""
+    pk = entry.practitioner_id
+    taking = any(person.pk == pk and person.active for person in rules.practitioners)
+    return pk if pk is not None and taking else None
 
 
 def matching_free_times(
@@ -161,7 +175,7 @@ def patient_waitlist(email: str) -> list[dict]:
     """A patient's open entries with the time held for each, if one is (two queries)."""
     entries = list(
         WaitlistEntry.objects.filter(email__iexact=email, status__in=WaitlistEntry.OPEN_STATUSES)
-        .select_related("treatment")
+        .select_related("treatment", "practitioner")
         .order_by("first_day", "pk")
     )
     held = {

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from bookings import availability, patients, selectors
+from bookings import availability, patients, selectors, staffing
 from bookings import waitlist as links
 from bookings.forms import BookingForm, parse_day, privacy_help_text, slot_value
 from bookings.models import WaitlistOffer
@@ -55,6 +55,15 @@ class JoinForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Please choose at least one part of the day."},
     )
+    practitioner = forms.ChoiceField(
+        label="Who would you like to see?",
+        required=False,
+        help_text="Choosing someone means we offer you only their times; "
+        "“First available” gets you a time soonest.",
+        error_messages={
+            "invalid_choice": "Please choose someone from the list, or “First available”."
+        },
+    )
     full_name = BookingForm.base_fields["full_name"]
     email = BookingForm.base_fields["email"]
     phone = BookingForm.base_fields["phone"]
@@ -65,10 +74,20 @@ class JoinForm(forms.Form):
 
     clean_full_name = BookingForm.clean_full_name
 
-    def __init__(self, *args, treatments, today: dt.date, days_ahead: int, **kwargs):
+    def __init__(self, *args, treatments, staff, today: dt.date, days_ahead: int, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.treatments = treatments
+        # Who may be asked for, per treatment that lets patients choose.
+        self.choices_for = {
+            slug: staffing.practitioner_choices(staff, option)
+            for slug, option in treatments.items()
+        }
+        named = dict(pair for pairs in self.choices_for.values() for pair in pairs)
+        if named:
+            self.fields["practitioner"].choices = [("", "First available"), *named.items()]
+        else:
+            del self.fields["practitioner"]
         self.today = today
         self.last_bookable = today + dt.timedelta(days=days_ahead)
         self.fields["treatment"].choices = [("", "Choose a treatment")] + [
@@ -82,6 +101,14 @@ class JoinForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        asked = cleaned.get("practitioner")
+        slug = cleaned.get("treatment")
+        if asked and slug and int(asked) not in dict(self.choices_for.get(slug, ())):
+            self.add_error(
+                "practitioner",
+                "They do not see patients for this treatment: please choose someone else, "
+                "or “First available”.",
+            )
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
         if first and first < self.today:
             self.add_error("first_day", "Please choose today or a later day.")
@@ -112,8 +139,16 @@ def _join_form(request, data=None):
         initial["treatment"] = slug
     elif len(treatments) == 1:
         initial["treatment"] = next(iter(treatments))
+    asked = request.GET.get("practitioner")
+    if isinstance(asked, str) and asked.isdigit():
+        initial["practitioner"] = asked
     form = JoinForm(
-        data, treatments=treatments, today=today, days_ahead=rules.days_ahead, initial=initial
+        data,
+        treatments=treatments,
+        staff=rules.practitioners,
+        today=today,
+        days_ahead=rules.days_ahead,
+        initial=initial,
     )
     return form, rules, now
 
@@ -142,9 +177,12 @@ def waitlist_join_view(request):
         return render(request, "bookings/waitlist_join.html", _join_context(form), status=400)
     data = form.cleaned_data
     option = form.treatments[data["treatment"]]
+    asked = int(data["practitioner"]) if data.get("practitioner") else None
     if "anyway" not in request.POST:
         free = links.matching_free_times(
-            availability.current_free_slots(rules, now=now, treatment_id=option.pk),
+            availability.current_free_slots(
+                rules, now=now, treatment_id=option.pk, practitioner_id=asked
+            ),
             first_day=data["first_day"],
             last_day=data["last_day"],
             parts=set(data["parts"]),
@@ -152,7 +190,13 @@ def waitlist_join_view(request):
         if free:
             tz = availability.clinic_tz()
             free_local = [timezone.localtime(start, tz) for start in free]
-            context = _join_context(form, option=option, free=free_local)
+            context = _join_context(
+                form,
+                option=option,
+                free=free_local,
+                asked=asked,
+                asked_name=dict(form.choices_for[option.slug]).get(asked, ""),
+            )
             return render(request, "bookings/waitlist_join.html", context)
     try:
         entry = waitlist_join(
@@ -164,6 +208,7 @@ def waitlist_join_view(request):
             email=data["email"],
             phone=str(data["phone"]),
             contact_preference=data["contact_preference"],
+            practitioner_id=asked,
             now=now,
         )
     except forms.ValidationError:

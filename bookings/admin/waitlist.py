@@ -55,7 +55,15 @@ class WaitlistOfferInline(admin.TabularInline):
     model = WaitlistOffer
     extra = 0
     can_delete = False
-    fields = ["starts_at", "status", "expires_at", "consultation", "offered_by", "created_at"]
+    fields = [
+        "starts_at",
+        "practitioner",
+        "status",
+        "expires_at",
+        "consultation",
+        "offered_by",
+        "created_at",
+    ]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
 
@@ -75,7 +83,12 @@ def free_time_choices(entry: WaitlistEntry) -> list:
     for first; any time bookable online may be offered."""
     rules = availability.load_rules()
     now = timezone.now()
-    slots = availability.current_free_slots(rules, now=now, treatment_id=entry.treatment_id)
+    slots = availability.current_free_slots(
+        rules,
+        now=now,
+        treatment_id=entry.treatment_id,
+        practitioner_id=links.practitioner_waited_for(rules, entry),
+    )
     tz = availability.clinic_tz()
     suits, others = [], []
     for day in sorted(slots):
@@ -101,10 +114,11 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "first_day",
         "last_day",
         "times",
+        "with_whom",
         "status",
     ]
-    list_filter = ["status", "treatment", CoversDayFilter]
-    list_select_related = ["treatment"]
+    list_filter = ["status", "treatment", "practitioner", CoversDayFilter]
+    list_select_related = ["treatment", "practitioner"]
     search_fields = ["full_name", "email", "phone"]
     date_hierarchy = "first_day"
     ordering = ["joined_at", "pk"]
@@ -117,6 +131,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "morning",
         "afternoon",
         "evening",
+        "practitioner",
         "full_name",
         "email",
         "phone",
@@ -130,6 +145,10 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Times")
     def times(self, entry: WaitlistEntry) -> str:
         return ", ".join(entry.parts_of_day)
+
+    @admin.display(description="With", ordering="practitioner__display_name")
+    def with_whom(self, entry: WaitlistEntry) -> str:
+        return entry.practitioner.display_name if entry.practitioner else "Anyone"
 
     def has_add_permission(self, request):
         return False  # patients join from the site

@@ -51,6 +51,14 @@ class WaitlistEntry(models.Model):
     consent_version = models.CharField(
         max_length=20, help_text="The privacy notice version the patient agreed to."
     )
+    practitioner = models.ForeignKey(
+        "bookings.Practitioner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Only this practitioner's times are offered. Empty: anyone's.",
+    )
     joined_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

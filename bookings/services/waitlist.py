@@ -67,6 +67,7 @@ def _email(entry: WaitlistEntry, subject: str, template: str, **context) -> None
     context.update(
         entry=entry,
         treatment=entry.treatment,
+        asked_for=entry.practitioner,
         clinic=ClinicProfile.current(),
         site_url=settings.SITE_URL,
         entry_url=links.entry_url(entry),
@@ -89,10 +90,13 @@ def waitlist_join(
     email: str,
     phone: str,
     contact_preference: str,
+    practitioner_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
     """Add a patient to the waitlist and email them their waitlist link (after commit).
-    A time already free is not offered here: the join page shows those to book."""
+    A time already free is not offered here: the join page shows those to book.
+    ``practitioner_id``: the practitioner they asked for; only that one's times are
+    offered to them (the caller checks the patient may ask for them)."""
     now = now or timezone.now()
     notice = PrivacyNotice.current(now=now)
     entry = WaitlistEntry(
@@ -105,8 +109,9 @@ def waitlist_join(
         phone=phone,
         contact_preference=contact_preference,
         consent_version=notice.version if notice else "",
+        practitioner_id=practitioner_id,
     )
-    entry.full_clean(exclude=["treatment"])
+    entry.full_clean(exclude=["treatment", "practitioner"])
     with transaction.atomic():
         entry.save()
         _email(entry, "You are on our waitlist", "waitlist_joined")
@@ -225,9 +230,14 @@ def waitlist_fill(
             if entry is None:
                 continue
             try:
-                place = free_place(rules, start, treatment_id=entry.treatment_id)
+                place = free_place(
+                    rules,
+                    start,
+                    treatment_id=entry.treatment_id,
+                    practitioner_id=links.practitioner_waited_for(rules, entry),
+                )
             except SlotUnavailable:
-                continue  # nobody free for this entry's treatment; the next may suit
+                continue  # nobody free for this entry; the next may suit
             offers.append(
                 _offer(entry, rules=rules, start=start, place=place, until=until, now=now)
             )
@@ -271,7 +281,12 @@ def waitlist_offer_by_hand(
             raise BookingError(f"This entry is {current.get_status_display().lower()}.")
         if current.offers.filter(starts_at=starts_at).exists():
             raise BookingError("This patient was offered that time before.")
-        place = free_place(rules, starts_at, treatment_id=current.treatment_id)
+        place = free_place(
+            rules,
+            starts_at,
+            treatment_id=current.treatment_id,
+            practitioner_id=links.practitioner_waited_for(rules, current),
+        )
         return _offer(
             current, rules=rules, start=starts_at, place=place, until=until, now=now, actor=actor
         )
@@ -325,7 +340,7 @@ def waitlist_offer_accept(
             idempotency_key=idempotency_key,
             now=now,
             practitioner_id=current.practitioner_id,
-            practitioner_chosen=False,
+            practitioner_chosen=entry.practitioner_id == current.practitioner_id,
         )
         current.consultation = result.consultation
         current.save(update_fields=["consultation"])

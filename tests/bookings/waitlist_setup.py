@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from bookings import availability, services
 from bookings.models import Consultation, OutboundEmail, WaitlistOffer
-from tests.factories import ConsultationFactory
+from tests.factories import ConsultationFactory, PractitionerFactory, first_practitioner
 
 OFFER_SUBJECT = "A time has come free for you"
 
@@ -67,3 +67,27 @@ def held(entry=None):
 
 def offers_emailed_to(address: str) -> list[OutboundEmail]:
     return list(OutboundEmail.objects.filter(to=address, subject=OFFER_SUBJECT).order_by("pk"))
+
+
+def two_booked_practitioners(rules, treatment):
+    """The first practitioner and Dr Hina Qureshi, the treatment letting patients choose,
+    and a day on which both are booked at every time: (treatment, day, first, hina,
+    {practitioner pk: their consultations in time order})."""
+    treatment.patients_choose_practitioner = True
+    treatment.save()
+    anyone, hina = first_practitioner(), PractitionerFactory(display_name="Dr Hina Qureshi")
+    day = bookable_day(rules)
+    booked = {
+        who.pk: [
+            ConsultationFactory(
+                treatment=treatment,
+                practitioner=who,
+                starts_at=start,
+                ends_at=start + rules.length,
+                status="confirmed",
+            )
+            for start in starts(rules, day)
+        ]
+        for who in (anyone, hina)
+    }
+    return treatment, day, anyone, hina, booked

@@ -10,7 +10,13 @@ from django.utils import timezone
 from bookings import availability, services
 from bookings.forms import slot_value
 from bookings.models import OutboundEmail, WaitlistEntry, WaitlistOffer
-from tests.bookings.waitlist_setup import bookable_day, fill, held, join
+from tests.bookings.waitlist_setup import (
+    bookable_day,
+    fill,
+    held,
+    join,
+    two_booked_practitioners,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +100,33 @@ def test_the_agenda_says_how_many_wait_for_each_day(as_role, waiting, treatment)
     services.waitlist_leave(entry=first)
     page = client.get(url, {"date": day.isoformat()}).content.decode()
     assert "1 on the waitlist for this day" in page
+
+
+def test_reception_offers_by_hand_only_the_named_practitioners_times(
+    as_role, booking_rules, treatment, privacy_notice
+):
+    treatment, day, anyone, hina, booked = two_booked_practitioners(booking_rules, treatment)
+    client = as_role("Reception")
+    services.consultation_cancel(consultation=booked[anyone.pk][0], reason="Cannot come")
+    services.consultation_cancel(consultation=booked[hina.pk][1], reason="Cannot come")
+    for offer in held():
+        services.waitlist_leave(entry=offer.entry)
+    entry = services.waitlist_join(
+        treatment=treatment,
+        first_day=day,
+        last_day=day,
+        parts=["morning", "afternoon", "evening"],
+        full_name="Zara Ahmed",
+        email="zara@example.com",
+        phone="+923001234567",
+        contact_preference="email",
+        practitioner_id=hina.pk,
+    )
+    page = client.get(f"/admin/bookings/waitlistentry/{entry.pk}/offer/")
+    labels = [
+        label for _, group in page.context["form"].fields["starts_at"].choices for _, label in group
+    ]
+    hers = timezone.localtime(booked[hina.pk][1].starts_at, availability.clinic_tz())
+    assert labels == [f"{hers:%a %d %b, %H:%M}"]
+    listing = client.get("/admin/bookings/waitlistentry/").content.decode()
+    assert "Dr Hina Qureshi" in listing
