@@ -4,7 +4,8 @@
   changes staff make there, all through the service functions; ``filters``, ``forms``)
 - ``views``: the agenda, the CSV export and the staff calendar feed
 - ``settings``: booking settings with opening hours, and closures
-- ``practitioners``: practitioners with their working periods and absences, and rooms
+- ``practitioners``: practitioners with their working periods, absences (their own list
+  too, for reception) and rooms
 - ``outbox``: sent and queued emails, with ``previews`` of each email
 - ``calendar_feeds``: who has a calendar address
 - ``records``: the record access trail, the erasure log and the patients' rights page

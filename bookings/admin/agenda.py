@@ -58,6 +58,8 @@ class AgendaDay:
     # Open waitlist entries covering the day, and times held for them (bookings.waitlist).
     waiting: int = 0
     held: int = 0
+    # Practitioners away for some or all of the day: "Dr Hina Qureshi (until 13:00)".
+    away: list[str] = field(default_factory=list)
 
     @property
     def free_total(self) -> int:
@@ -71,6 +73,34 @@ class AgendaDay:
             for c in row.consultations
             if c.status in Consultation.ACTIVE_STATUSES
         )
+
+
+def away_on(staff, day: dt.date, *, practitioner_id: int | None = None) -> list[str]:
+    """Who is away on ``day`` and when, from the absences the rules already hold."""
+    tz = availability.clinic_tz()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    away = []
+    for person in staff:
+        if not person.active or person.pk is None:
+            continue
+        if practitioner_id is not None and person.pk != practitioner_id:
+            continue
+        spans = [(max(a, start), min(b, end)) for a, b in person.absences if a < end and start < b]
+        if not spans:
+            continue
+        parts = []
+        for a, b in spans:
+            if a == start and b == end:
+                parts.append("all day")
+            elif a == start:
+                parts.append(f"until {b:%H:%M}")
+            elif b == end:
+                parts.append(f"from {a:%H:%M}")
+            else:
+                parts.append(f"{a:%H:%M}–{b:%H:%M}")
+        away.append(f"{person.name} ({', '.join(parts)})")
+    return away
 
 
 def parse_day(value: str | None, today: dt.date) -> dt.date:
@@ -122,7 +152,16 @@ def agenda_days(
                 rows.setdefault(local, AgendaRow(starts_at=local)).consultations.append(
                     consultation
                 )
-        days.append(AgendaDay(date=day, closed=closed, rows=[rows[k] for k in sorted(rows)]))
+        days.append(
+            AgendaDay(
+                date=day,
+                closed=closed,
+                rows=[rows[k] for k in sorted(rows)],
+                away=[]
+                if closed
+                else away_on(rules.practitioners, day, practitioner_id=practitioner_id),
+            )
+        )
     return days
 
 

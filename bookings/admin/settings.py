@@ -13,6 +13,19 @@ from bookings import availability, holidays
 from bookings.models import BookingSettings, Closure, OpeningHours
 
 
+class RulesChangedOnDelete:
+    """For the admins of what decides the free times (closures, absences, rooms):
+    deleting rows, one or many, renews the cached free times."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        availability.rules_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        availability.rules_changed()
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
     extra = 1
@@ -52,7 +65,7 @@ class BookingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(RulesChangedOnDelete, admin.ModelAdmin):
     list_display = ["reason", "starts_on", "ends_on", "estimated"]
     list_filter = ["estimated"]
     date_hierarchy = "starts_on"
@@ -91,14 +104,6 @@ class ClosureAdmin(admin.ModelAdmin):
                     ),
                     messages.WARNING,
                 )
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        availability.rules_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        availability.rules_changed()
 
     def get_urls(self):
         return [

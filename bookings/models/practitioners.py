@@ -109,9 +109,21 @@ class Absence(models.Model):
         ]
 
     def __str__(self) -> str:
+        return f"{self.get_reason_display()} of {self.practitioner}, {self.span_label}"
+
+    @property
+    def span_label(self) -> str:
+        """When, as reception reads it: "4 – 7 Dec 2026 (whole days)", "4 Dec 2026 (all
+        day)" or "4 Dec 2026 09:00 – 13:00" (clinic time)."""
         tz = timezone.get_default_timezone()
         start, end = (timezone.localtime(t, tz) for t in (self.starts_at, self.ends_at))
-        return f"{self.get_reason_display()} {start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M}"
+        if start.time() == end.time() == dt.time.min:
+            last = end.date() - dt.timedelta(days=1)
+            if last == start.date():
+                return f"{start:%-d %b %Y} (all day)"
+            return f"{start:%-d %b} – {last:%-d %b %Y} (whole days)"
+        until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%-d %b %Y %H:%M}"
+        return f"{start:%-d %b %Y %H:%M} – {until}"
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -18,6 +18,8 @@ def role_group(name: str) -> Group:
             wanted = Permission.objects.filter(content_type__app_label="treatments")
         else:
             codenames = set(import_module("bookings.migrations.0003_back_office").ROLES[name])
+            later = import_module("bookings.migrations.0024_reception_enters_absences")
+            codenames |= set(later.GRANTS.get(name, ()))
             if name == "Clinicians":
                 codenames |= {"view_consultationaccess", "view_health_record"}
             if name == "Reception":

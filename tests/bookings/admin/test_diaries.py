@@ -1,10 +1,14 @@
 """Each clinician's diary: the agenda for one practitioner (their own first when they
 sign in), their calendar feed, the consultation list by practitioner."""
 
+import datetime as dt
+
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
-from bookings.models import StaffCalendarFeed
+from bookings import availability
+from bookings.models import Absence, StaffCalendarFeed
 from tests.factories import PractitionerFactory, first_practitioner
 
 AGENDA = "admin:bookings_consultation_agenda"
@@ -87,3 +91,24 @@ def test_the_owner_sees_each_practitioners_load_for_the_week(admin_client, booki
     load = {row.name: row.booked for row in week.context["load"]}
     assert load == {str(first_practitioner()): 1, "Dr Hina Qureshi": 2}
     assert "Each practitioner’s week" in week.content.decode()
+
+
+def test_the_agenda_says_who_is_away_that_day(as_role, booking):
+    hina, mine, hers = two_diaries(booking)
+    local = timezone.localtime(hers.starts_at, availability.clinic_tz())
+    day = local.date()
+    Absence.objects.create(
+        practitioner=hina,
+        starts_at=dt.datetime.combine(day, dt.time(0), tzinfo=availability.clinic_tz()),
+        ends_at=dt.datetime.combine(day, dt.time(13), tzinfo=availability.clinic_tz()),
+        reason="training",
+    )
+    client = as_role("Reception")
+    page = client.get(reverse(AGENDA), {"date": day.isoformat()}).content.decode()
+    assert "Away: Dr Hina Qureshi (until 13:00)." in page
+    theirs = client.get(
+        reverse(AGENDA), {"date": day.isoformat(), "practitioner": mine.practitioner_id}
+    )
+    assert "Away:" not in theirs.content.decode()
+    next_day = client.get(reverse(AGENDA), {"date": (day + dt.timedelta(days=1)).isoformat()})
+    assert "Away:" not in next_day.content.decode()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from bookings.models import (
+    Absence,
     BookingSettings,
     Closure,
     Consultation,
@@ -47,6 +48,7 @@ EVERY_MODEL = {
     "bookings.ErasureLog",
     "bookings.WaitlistEntry",
     "bookings.Practitioner",
+    "bookings.Absence",
     "bookings.Room",
 }
 
@@ -59,8 +61,16 @@ MAY_SEE = {
         "bookings.BookingSettings",
         "bookings.Closure",
         "bookings.WaitlistEntry",
+        "bookings.Practitioner",
+        "bookings.Absence",
+        "bookings.Room",
     },
-    "Clinicians": {"bookings.Consultation", "bookings.ConsultationAccess"},
+    "Clinicians": {
+        "bookings.Consultation",
+        "bookings.ConsultationAccess",
+        "bookings.Practitioner",
+        "bookings.Absence",
+    },
     "Content editors": {"treatments.Treatment", "treatments.Question"},
 }
 MAY_ADD = {
@@ -78,9 +88,10 @@ MAY_ADD = {
         "treatments.Question",
         "bookings.Closure",
         "bookings.Practitioner",
+        "bookings.Absence",
         "bookings.Room",
     },
-    "Reception": {"bookings.Closure", "bookings.Consultation"},
+    "Reception": {"bookings.Closure", "bookings.Consultation", "bookings.Absence"},
     "Clinicians": set(),
     "Content editors": {"treatments.Treatment", "treatments.Question"},
 }
@@ -105,6 +116,11 @@ def one_of_each(consultation, treatment, privacy_notice, admin_client):
     ErasureLog(actor=owner, consultations=1).save()
     StaffCalendarFeed.objects.create(user=owner)
     Room.objects.create(name="Laser room").treatments.set([treatment])
+    Absence.objects.create(
+        practitioner=consultation.practitioner,
+        starts_at=consultation.starts_at,
+        ends_at=consultation.ends_at,
+    )
     waitlist_join(
         treatment=treatment,
         first_day=consultation.starts_at.date(),
