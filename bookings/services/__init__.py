@@ -19,7 +19,8 @@ path that forgot the lock would let through.
 - ``status``: confirm, decline, cancel, complete, no-show, reinstate, move, notes.
 - ``reception``: screening answered later from the manage link, a reminder sent by
   WhatsApp.
-- ``waitlist``: joining, offers of freed times under the day's lock, the worker's pass.
+- ``waitlist``: joining, offers of freed times under the day's lock, the worker's pass;
+  ``waitlist_answers``: booking a held time, letting it go, leaving.
 - ``courses``: which session of each patient's course waits for the next one (the
   overdue list), refreshed by the others and once a day.
 - ``common``: the errors, the screening answer, the day's lock, the place count, the
@@ -51,11 +52,13 @@ from bookings.services.waitlist import (
     OfferNotHeld,
     waitlist_fill,
     waitlist_join,
+    waitlist_offer_by_hand,
+    waitlist_process,
+)
+from bookings.services.waitlist_answers import (
     waitlist_leave,
     waitlist_offer_accept,
-    waitlist_offer_by_hand,
     waitlist_offer_decline,
-    waitlist_process,
 )
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The waitlist: joining, offering a free time to the first patient waiting for it,
-booking it, letting it go, leaving, and the worker's pass.
+and the worker's pass (the patient's answers are in ``waitlist_answers``).
 
 Offers are decided under the clinic day's lock, in the transaction of the change that
 freed the time (a cancellation, a decline, a move away) or in the worker's pass
@@ -30,13 +30,9 @@ from django.utils import timezone
 from bookings import availability
 from bookings import waitlist as links
 from bookings.emails import queue_email, save_and_send_after_commit
-from bookings.models import Consultation, WaitlistEntry, WaitlistOffer
-
-# As a module: requests imports status, which imports this.
-from bookings.services import requests as booking_requests
+from bookings.models import WaitlistEntry, WaitlistOffer
 from bookings.services.common import (
     BookingError,
-    ScreeningAnswer,
     SlotUnavailable,
     free_place,
     lock_day,
@@ -58,7 +54,7 @@ class OfferNotHeld(BookingError):
     """The offer was answered, withdrawn or lapsed: the time is no longer held."""
 
 
-def _clinic_day(moment: dt.datetime) -> dt.date:
+def clinic_day(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment, availability.clinic_tz())
 
 
@@ -273,7 +269,7 @@ def waitlist_offer_by_hand(
     if until is None:
         raise SlotUnavailable("That time is too close to hold for the patient.")
     with transaction.atomic():
-        lock_day(_clinic_day(starts_at))
+        lock_day(clinic_day(starts_at))
         current = (
             WaitlistEntry.objects.select_for_update().select_related("treatment").get(pk=entry.pk)
         )
@@ -292,108 +288,6 @@ def waitlist_offer_by_hand(
         )
 
 
-# --- Answering -------------------------------------------------------------------------
-
-
-def _locked_offer(offer: WaitlistOffer) -> WaitlistOffer:
-    return (
-        WaitlistOffer.objects.select_for_update()
-        .select_related("entry__treatment")
-        .get(pk=offer.pk)
-    )
-
-
-def waitlist_offer_accept(
-    *,
-    offer: WaitlistOffer,
-    screening_answers: Sequence[ScreeningAnswer] = (),
-    message: str = "",
-    idempotency_key=None,
-    now: dt.datetime | None = None,
-) -> Consultation:
-    """Book the held time: in one transaction under the day's lock, end the hold and
-    request the consultation through ``consultation_request`` (which emails the patient
-    and the clinic), so the place goes from the hold to the booking with nobody in
-    between. Accepting again returns the same consultation; a hold that lapsed or was
-    answered raises OfferNotHeld."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        lock_day(_clinic_day(offer.starts_at))
-        current = _locked_offer(offer)
-        if current.status == Offer.ACCEPTED and current.consultation_id:
-            return current.consultation
-        if current.status != Offer.HELD or current.expires_at <= now:
-            raise OfferNotHeld("This time is no longer held for you.")
-        entry = WaitlistEntry.objects.select_for_update().get(pk=current.entry_id)
-        current.status = Offer.ACCEPTED
-        current.ended_at = now
-        current.save(update_fields=["status", "ended_at"])
-        result = booking_requests.consultation_request(
-            treatment=current.entry.treatment,
-            starts_at=current.starts_at,
-            full_name=entry.full_name,
-            email=entry.email,
-            phone=str(entry.phone),
-            contact_preference=entry.contact_preference,
-            screening_answers=screening_answers,
-            message=message,
-            idempotency_key=idempotency_key,
-            now=now,
-            practitioner_id=current.practitioner_id,
-            practitioner_chosen=entry.practitioner_id == current.practitioner_id,
-        )
-        current.consultation = result.consultation
-        current.save(update_fields=["consultation"])
-        entry.status = Entry.BOOKED
-        entry.ended_at = now
-        entry.save(update_fields=["status", "ended_at"])
-    return result.consultation
-
-
-def waitlist_offer_decline(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> None:
-    """The patient lets the time go: the hold ends, they wait on for other times, and the
-    time goes to the next entry it suits, in the same transaction. Declining an offer
-    no longer held changes nothing."""
-    now = now or timezone.now()
-    day = _clinic_day(offer.starts_at)
-    with transaction.atomic():
-        lock_day(day)
-        current = _locked_offer(offer)
-        if current.status != Offer.HELD:
-            return
-        current.status = Offer.DECLINED
-        current.ended_at = now
-        current.save(update_fields=["status", "ended_at"])
-        WaitlistEntry.objects.filter(pk=current.entry_id, status=Entry.OFFERED).update(
-            status=Entry.WAITING
-        )
-        availability.bookings_changed()
-        waitlist_fill(day=day, now=now)
-
-
-def waitlist_leave(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> WaitlistEntry:
-    """The patient leaves the waitlist; a time held for them goes to the next entry it
-    suits. Leaving again changes nothing."""
-    now = now or timezone.now()
-    held = entry.offers.filter(status=Offer.HELD).first()
-    with transaction.atomic():
-        if held is not None:
-            lock_day(_clinic_day(held.starts_at))
-        current = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        if current.status not in WaitlistEntry.OPEN_STATUSES:
-            return current
-        withdrawn = current.offers.filter(status=Offer.HELD).update(
-            status=Offer.WITHDRAWN, ended_at=now
-        )
-        current.status = Entry.LEFT
-        current.ended_at = now
-        current.save(update_fields=["status", "ended_at"])
-        if withdrawn and held is not None:
-            availability.bookings_changed()
-            waitlist_fill(day=_clinic_day(held.starts_at), now=now)
-    return current
-
-
 # --- The worker's pass -----------------------------------------------------------------
 
 
@@ -404,7 +298,7 @@ def waitlist_process(*, now: dt.datetime | None = None) -> dict[str, int]:
     entries ended long ago. Safe to run from several workers at once."""
     now = now or timezone.now()
     rules = availability.load_rules()
-    today = _clinic_day(now)
+    today = clinic_day(now)
     first, last = availability.first_and_last_day(rules, now)
     days = sorted(set(links.lapsed_days(now)) | set(links.waiting_days(first, last)))
     offered = 0
