@@ -139,13 +139,17 @@ def document(
     }
 
 
-def write(report: dict, output: str, two_servers: bool) -> Path:
-    """The results file (bench/results/latest.json unless given), replaced in one step."""
-    path = (
-        Path(output)
-        if output
-        else RESULTS / ("latest-two-servers.json" if two_servers else "latest.json")
-    )
+def write(
+    report: dict, output: str, two_servers: bool, staffing: tuple[int, int] | None = None
+) -> Path:
+    """The results file, replaced in one step: ``output``, or by default
+    bench/results/latest.json, latest-two-servers.json or, with ``staffing``
+    (practitioners, rooms), latest-5-practitioners-2-rooms.json and so on, so that a run
+    of one kind never overwrites the figures of another."""
+    name = "latest" + ("-two-servers" if two_servers else "")
+    if staffing:
+        name += f"-{staffing[0]}-practitioners-{staffing[1]}-rooms"
+    path = Path(output) if output else RESULTS / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")

@@ -94,7 +94,9 @@ def main() -> int:
     parser.add_argument("--rooms", type=int, default=0, help="rooms every treatment needs")
     parser.add_argument("--keep-db", action="store_true", help="keep clinic_bench afterwards")
     parser.add_argument("--keep-servers", action="store_true", help="wait for Ctrl-C at the end")
-    parser.add_argument("--output", default="", help="results file (bench/results/latest.json)")
+    parser.add_argument(
+        "--output", default="", help="results file (bench/results/latest*.json by the run's kind)"
+    )
     parser.add_argument(
         "--nginx", action="store_true", help="also the microneedling page through nginx's cache"
     )
@@ -164,7 +166,8 @@ def main() -> int:
             results,
             capacity,
         )
-        output = report.write(document, args.output, args.two_servers)
+        staffed = (args.practitioners, args.rooms) if args.practitioners or args.rooms else None
+        output = report.write(document, args.output, args.two_servers, staffed)
         report.print_table(results, capacity)
         say(
             f"gunicorn recycled {restarts} worker(s) during the run (max_requests); each "
