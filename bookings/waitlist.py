@@ -101,9 +101,13 @@ def part_of_day(local: dt.datetime) -> str:
 
 def practitioner_waited_for(rules: availability.Rules, entry: WaitlistEntry) -> int | None:
     """The practitioner whose times the entry waits for; anyone's (None) once that
-    practitioner no longer takes bookings, so the patient is not left waiting for nobody."""
+    practitioner no longer takes bookings or no longer performs the treatment, so the
+    patient is not left waiting for nobody."""
     pk = entry.practitioner_id
-    taking = any(person.pk == pk and person.active for person in rules.practitioners)
+    taking = any(
+        person.pk == pk and person.active and person.performs(entry.treatment_id)
+        for person in rules.practitioners
+    )
     return pk if pk is not None and taking else None
 
 

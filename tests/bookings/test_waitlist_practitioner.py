@@ -83,10 +83,17 @@ def test_an_entry_for_anyone_takes_the_first_freed_time_not_named(client, two):
     assert consultation.practitioner == anyone and not consultation.practitioner_chosen
 
 
-def test_when_the_practitioner_stops_taking_bookings_the_entry_waits_for_anyone(client, two):
+@pytest.mark.parametrize("change", ["leaves the clinic", "stops the treatment"])
+def test_when_the_practitioner_is_no_longer_bookable_the_entry_waits_for_anyone(
+    client, two, change
+):
     treatment, day, anyone, hina, booked = two
     join_with(client, treatment, day, practitioner=str(hina.pk))
-    Practitioner.objects.filter(pk=hina.pk).update(is_active=False)
+    if change == "leaves the clinic":
+        Practitioner.objects.filter(pk=hina.pk).update(is_active=False)
+    else:
+        peel = type(treatment).objects.create(slug="peel", name="Chemical peel", is_published=True)
+        hina.treatments.set([peel])
     services.consultation_cancel(consultation=booked[anyone.pk][2], reason="Cannot come")
     (offer,) = held()
     assert offer.practitioner == anyone
