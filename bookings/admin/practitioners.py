@@ -78,12 +78,13 @@ def listed_consultations(rows) -> str:
     )
 
 
-def booked_while_away(practitioner: Practitioner, absences=None):
+def booked_while_away(practitioner: Practitioner, spans=None):
     """Their pending or confirmed consultations during one of their absences (or of
-    ``absences``)."""
+    ``spans``, (start, end) pairs)."""
     away = Q()
-    spans = practitioner.absences.all() if absences is None else absences
-    for starts_at, ends_at in spans.values_list("starts_at", "ends_at"):
+    if spans is None:
+        spans = practitioner.absences.values_list("starts_at", "ends_at")
+    for starts_at, ends_at in spans:
         away |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
     if not away:
         return Consultation.objects.none()
@@ -199,17 +200,17 @@ class AbsenceAdmin(RulesChangedOnDelete, admin.ModelAdmin):
     def booked_during_it(self, obj):
         if obj is None or obj.pk is None:
             return "Saved absences list the consultations that fall in them."
-        rows = list(booked_while_away(obj.practitioner, Absence.objects.filter(pk=obj.pk)))
+        rows = list(booked_while_away(obj.practitioner, [(obj.starts_at, obj.ends_at)]))
         return listed_consultations(rows) if rows else "No consultation falls in it."
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         availability.rules_changed()
-        clashes = booked_while_away(obj.practitioner, Absence.objects.filter(pk=obj.pk))
-        if clashes.exists():
+        clashes = booked_while_away(obj.practitioner, [(obj.starts_at, obj.ends_at)]).count()
+        if clashes:
             self.message_user(
                 request,
-                f"{clashes.count()} consultation(s) of {obj.practitioner} fall in this "
+                f"{clashes} consultation(s) of {obj.practitioner} fall in this "
                 "absence: they are listed on its page for you to reassign or move.",
                 messages.WARNING,
             )
