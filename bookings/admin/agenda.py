@@ -86,7 +86,14 @@ def away_on(staff, day: dt.date, *, practitioner_id: int | None = None) -> list[
             continue
         if practitioner_id is not None and person.pk != practitioner_id:
             continue
-        spans = [(max(a, start), min(b, end)) for a, b in person.absences if a < end and start < b]
+        spans = []  # the day's part of each absence, overlapping ones merged
+        for a, b in sorted(
+            (max(a, start), min(b, end)) for a, b in person.absences if a < end and start < b
+        ):
+            if spans and a <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+            else:
+                spans.append((a, b))
         if not spans:
             continue
         parts = []

@@ -112,3 +112,20 @@ def test_the_agenda_says_who_is_away_that_day(as_role, booking):
     assert "Away:" not in theirs.content.decode()
     next_day = client.get(reverse(AGENDA), {"date": (day + dt.timedelta(days=1)).isoformat()})
     assert "Away:" not in next_day.content.decode()
+
+
+def test_overlapping_absences_read_as_one_time_away(as_role, booking):
+    hina, mine, hers = two_diaries(booking)
+    day = timezone.localtime(hers.starts_at, availability.clinic_tz()).date()
+    tz = availability.clinic_tz()
+    for starts, ends in ((dt.time(0), dt.time(13)), (dt.time(10), dt.time(15))):
+        Absence.objects.create(
+            practitioner=hina,
+            starts_at=dt.datetime.combine(day, starts, tzinfo=tz),
+            ends_at=dt.datetime.combine(day, ends, tzinfo=tz),
+        )
+    starts, ends = Absence.whole_days(day, day)
+    Absence.objects.create(practitioner=mine.practitioner, starts_at=starts, ends_at=ends)
+    page = as_role("Reception").get(reverse(AGENDA), {"date": day.isoformat()}).content.decode()
+    assert "Dr Hina Qureshi (until 15:00)" in page
+    assert f"{mine.practitioner.display_name} (all day)" in page
